@@ -1,0 +1,1 @@
+"""posture's built-in checks, one module each, registered through the `posture.checks` entry points."""

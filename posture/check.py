@@ -1,0 +1,188 @@
+"""What a check is: typed metadata, an Options model for its config section, and `run`.
+
+A third-party check is one module with a `Check` subclass and one entry-point line in the
+`posture.checks` group; the built-ins in `checks/` register the same way.
+
+Life of a check in one run:
+1. `prepare(ctx)`: read and parse evidence files; raise InputError for bad input. All checks are
+   prepared before any runs, so a broken evidence file stops the run with exit 2 and nothing written.
+2. `run(ctx)`: observe and judge; return findings. Raise CheckFailed (or anything) and the result is
+   `error` with the reason; the other checks go on. Poll `ctx.cancelled()` or use `ctx.run_command`,
+   which stops the child process when the run is cancelled or times out.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from posture.errors import Cancelled, CheckFailed, ToolMissing
+from posture.models import Finding
+
+if TYPE_CHECKING:
+    from posture.config import Config
+
+NEEDS = frozenset({"nmap", "restic", "borg", "network", "internet", "files", "root"})
+_ID = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+class NoOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class CheckMeta:
+    id: str
+    title: str
+    description: str
+    weaknesses: tuple[str, ...]
+    needs: frozenset[str] = frozenset()
+    timeout_s: float = 900.0
+    always_runs: bool = False  # runs even when the config has no section for it
+
+    def validate(self, known_weaknesses: Iterable[str]) -> None:
+        """Reject malformed metadata when the check is loaded, not when it runs."""
+        if not _ID.match(self.id):
+            raise ValueError(f"check id {self.id!r} must match {_ID.pattern}")
+        if not self.title.strip():
+            raise ValueError(f"check {self.id}: title is empty")
+        unknown = set(self.weaknesses) - set(known_weaknesses)
+        if unknown:
+            raise ValueError(f"check {self.id}: unknown weakness ids {sorted(unknown)}")
+        if not self.weaknesses:
+            raise ValueError(f"check {self.id}: names no weakness")
+        if self.needs - NEEDS:
+            raise ValueError(f"check {self.id}: unknown needs {sorted(self.needs - NEEDS)}")
+        if self.timeout_s <= 0:
+            raise ValueError(f"check {self.id}: timeout must be positive")
+
+
+class Check(abc.ABC):
+    """Subclass, set `meta` (and `Options` if the check has settings), implement `run`."""
+
+    meta: ClassVar[CheckMeta]
+    Options: ClassVar[type[BaseModel]] = NoOptions
+
+    def prepare(self, ctx: CheckContext) -> None:  # noqa: B027 - optional hook
+        """Parse evidence files; raise InputError naming file, line and key."""
+
+    @abc.abstractmethod
+    def run(self, ctx: CheckContext) -> Iterable[Finding]:
+        """Observe and judge; return findings. May also set `ctx.facts`."""
+
+    def describe_evidence(self, options: BaseModel, config: Config) -> list[str]:
+        """What this check will read or probe, for the overview screen and `posture validate`."""
+        return []
+
+
+ProgressFn = Callable[[float | None, str], None]
+
+
+@dataclass
+class Secrets:
+    """Secrets typed in at run time (the TUI's masked field). Memory only; never serialised."""
+
+    candidate_passwords: list[tuple[str, str]] = field(default_factory=list)  # (label, password)
+
+    def __repr__(self) -> str:  # never print the values
+        return f"Secrets({len(self.candidate_passwords)} candidate passwords)"
+
+
+@dataclass
+class PreviousRun:
+    run_id: str
+    finished: datetime
+    findings: Mapping[str, Finding]  # by finding id
+
+
+@dataclass
+class CheckContext:
+    config: Config
+    options: Any
+    now: datetime
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    progress: ProgressFn = lambda fraction, message: None
+    previous: PreviousRun | None = None
+    secrets: Secrets = field(default_factory=Secrets)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self.cancel_event.is_set():
+            raise Cancelled()
+
+    def resolve(self, relative: str | Path) -> Path:
+        return self.config.resolve(relative)
+
+    def run_command(
+        self,
+        args: Sequence[str],
+        *,
+        timeout_s: float,
+        env: Mapping[str, str] | None = None,
+        install_hint: str = "",
+        input_text: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a tool without a shell; stop it when cancelled or past `timeout_s`.
+
+        `env` is added to the environment (pass secrets here, never in `args`). The command line
+        is never logged and errors name only the tool.
+        """
+        tool = Path(args[0]).name
+        full_env = {**os.environ, **(env or {})}
+        try:
+            proc = subprocess.Popen(
+                list(args), stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env,
+                start_new_session=True,  # so the whole process group can be stopped
+            )
+        except FileNotFoundError:
+            raise ToolMissing(tool, install_hint or f"apt-get install {tool}") from None
+        except OSError as exc:
+            raise CheckFailed(f"{tool} could not start: {exc.strerror}") from None
+        result: dict[str, str] = {}
+
+        def communicate() -> None:
+            out, err = proc.communicate(input_text)
+            result["out"], result["err"] = out, err
+
+        reader = threading.Thread(target=communicate, daemon=True)
+        reader.start()
+        deadline = time.monotonic() + timeout_s
+        while reader.is_alive():
+            reader.join(0.05)
+            if self.cancel_event.is_set() or time.monotonic() > deadline:
+                _stop(proc)
+                reader.join(5)
+                if self.cancel_event.is_set():
+                    raise Cancelled(f"{tool} stopped: the check was cancelled")
+                raise CheckFailed(f"{tool} did not finish within {timeout_s:g} s and was stopped")
+        return subprocess.CompletedProcess(list(args), proc.returncode, result.get("out", ""),
+                                           result.get("err", ""))
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        try:
+            proc.wait(2)
+            return
+        except subprocess.TimeoutExpired:
+            continue

@@ -1,0 +1,316 @@
+"""The config file: its typed model, its loader, and its JSON Schema.
+
+The loader reports every problem at once, each as `FILE:LINE:COL: key.path: what is wrong`.
+Each check validates its own `checks.<id>` section with the `Options` model it declares, so a
+plugin's settings are checked exactly like the built-ins'.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import ipaddress
+import re
+import types
+import typing
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from posture.errors import ConfigError, InputError
+from posture.yamlsrc import KeyPath, Located, dotted, load_yaml
+
+if TYPE_CHECKING:
+    from posture.registry import Registry
+
+CONFIG_VERSION = 1
+
+CustomerData = Literal[
+    "payment_cards", "health_records", "ssn", "bank_accounts", "drivers_licenses",
+    "account_credentials", "contact_details", "dates_of_birth", "tax_records", "eu_personal_data",
+]
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
+    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR VI GU".split()
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Contacts(Strict):
+    incident_lead: str = ""
+    it_provider: str = ""
+    attorney: str = ""
+    cyber_insurer: str = ""
+    law_enforcement: str = ""
+
+
+class Organization(Strict):
+    name: str = Field(min_length=1)
+    industry: str = ""
+    customer_data: list[CustomerData] = []
+    residents: dict[str, int] = Field(default_factory=dict, description="affected people by US state code, or EU")
+    context_words: list[str] = []
+    contacts: Contacts = Contacts()
+
+    @field_validator("residents")
+    @classmethod
+    def _known_regions(cls, value: dict[str, int]) -> dict[str, int]:
+        for region, count in value.items():
+            if region.upper() not in US_STATES and region.upper() != "EU":
+                raise ValueError(f"{region!r} is not a US state code or EU")
+            if count < 0:
+                raise ValueError(f"{region}: a count cannot be negative")
+        return {region.upper(): count for region, count in value.items()}
+
+
+IncidentKind = Literal["virus", "ransomware", "ddos", "data_theft", "hardware_failure", "unknown"]
+
+
+class Incident(Strict):
+    discovered: date
+    kind: IncidentKind = "unknown"
+    compromised_assets: list[str] = []
+    personal_data_exposed: Literal["yes", "no", "unknown"] = "unknown"
+    first_compromise: date | None = Field(default=None, description="earliest known attacker activity")
+
+
+class Target(Strict):
+    address: str = Field(min_length=1, description="IP address, CIDR range or hostname")
+    name: str = ""
+    exposure: Literal["internal", "internet"] = "internal"
+    expected_ports: list[int] = []
+
+    @field_validator("address")
+    @classmethod
+    def _plain_address(cls, value: str) -> str:
+        # Addresses reach nmap's command line: only address characters, never options or shell syntax.
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.:\-/]*", value):
+            raise ValueError("must be an IP address, CIDR range or hostname")
+        return value
+
+    @field_validator("expected_ports")
+    @classmethod
+    def _port_range(cls, value: list[int]) -> list[int]:
+        for port in value:
+            if not 0 < port < 65536:
+                raise ValueError(f"{port} is not a port number (1-65535)")
+        return value
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.address})" if self.name else self.address
+
+
+class Scope(Strict):
+    authorization: str = ""
+    targets: list[Target] = []
+    exclude: list[str] = []
+
+    @field_validator("exclude")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.\-]*", item):
+                    raise ValueError(f"{item!r} is not an address, network or hostname") from None
+        return value
+
+
+ReportFormat = Literal["markdown", "json", "html"]
+
+
+class ReportSettings(Strict):
+    out_dir: str = "reports"
+    formats: list[ReportFormat] = ["markdown", "json", "html"]
+    audience: Literal["consultant", "staff"] = "consultant"
+
+
+class Alerts(Strict):
+    webhook: str = Field(pattern=r"^https?://")
+    on: list[Literal["new_high", "new_critical", "check_error", "any_change"]] = ["new_high", "check_error"]
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+
+class Config(Strict):
+    version: Literal[1]
+    organization: Organization
+    incident: Incident | None = None
+    scope: Scope = Scope()
+    checks: dict[str, Any] = Field(default_factory=dict, description="one section per check, by check id")
+    report: ReportSettings = ReportSettings()
+    alerts: Alerts | None = None
+
+    _path: Path = PrivateAttr(default=Path("posture.yaml"))
+    _options: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+    _located: Located | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def base_dir(self) -> Path:
+        return self._path.parent
+
+    @property
+    def identity(self) -> str:
+        """Stable id of this config across runs: its resolved path and organization name."""
+        raw = f"{self._path.resolve()}\0{self.organization.name}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    @property
+    def mode(self) -> str:
+        return "incident" if self.incident else "readiness"
+
+    def options(self, check_id: str) -> BaseModel | None:
+        """The validated options of an enabled check, None when the check is not enabled."""
+        return self._options.get(check_id)
+
+    @property
+    def enabled_checks(self) -> list[str]:
+        return list(self._options)
+
+    def resolve(self, relative: str | Path) -> Path:
+        """A path from the config, resolved against the config file's folder."""
+        path = Path(relative).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    def locate(self, key_path: KeyPath, message: str) -> InputError:
+        """A located error about a key of this config (for checks that find a problem later)."""
+        if self._located is None:
+            return InputError(message, path=self._path, key=dotted(key_path))
+        return self._located.error(key_path, message)
+
+
+def load_config(path: str | Path, registry: Registry) -> Config:
+    """Read, validate and type a config file; raise ConfigError listing every problem."""
+    path = Path(path)
+    located = load_yaml(path)
+    return config_from_located(located, registry)
+
+
+def config_from_located(located: Located, registry: Registry) -> Config:
+    data = located.data
+    if not isinstance(data, dict):
+        raise ConfigError([located.error((), "the config must be a mapping of keys (version, organization, ...)")])
+    problems: list[InputError] = []
+    if "version" in data and data["version"] != CONFIG_VERSION:
+        problems.append(located.error(("version",), f"unsupported config version {data['version']!r}; "
+                                      f"this posture reads version {CONFIG_VERSION}"))
+        raise ConfigError(problems)
+    config: Config | None = None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems += _located_problems(exc, located, Config, ())
+    options: dict[str, BaseModel] = {}
+    raw_checks = data.get("checks")
+    sections: dict[Any, Any] = raw_checks if isinstance(raw_checks, dict) else {}
+    for check_id, section in sections.items():
+        key_path: KeyPath = ("checks", check_id)
+        check = registry.get(str(check_id))
+        if check is None:
+            hint = _did_you_mean(str(check_id), registry.ids())
+            problems.append(located.error(key_path, f"no check named {check_id!r} is installed{hint}"))
+            continue
+        if section is False:
+            continue  # explicitly disabled
+        if section is None or section is True:
+            section = {}
+        try:
+            options[check_id] = check.Options.model_validate(section)
+        except ValidationError as exc:
+            problems += _located_problems(exc, located, check.Options, key_path)
+    for check_id in registry.ids():
+        check = registry.get(check_id)
+        if check is not None and check.meta.always_runs and check_id not in sections:
+            options[check_id] = check.Options()
+    if problems or config is None:
+        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+        raise ConfigError(problems)
+    config._path = located.path
+    config._options = options
+    config._located = located
+    return config
+
+
+def _located_problems(
+    exc: ValidationError, located: Located, model: type[BaseModel], prefix: KeyPath
+) -> list[InputError]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
+        key_path = (*prefix, *loc)
+        if err["type"] == "extra_forbidden":
+            known = _fields_at(model, loc[:-1])
+            message = f"unknown key{_did_you_mean(str(loc[-1]), known)}"
+        elif err["type"] == "missing":
+            message = "required key is missing"
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+        problems.append(located.error(key_path, message))
+    return problems
+
+
+def _is_union_tag(part: object) -> bool:
+    # pydantic adds the member's type name ("Target", "list[int]") to the loc of union errors
+    return isinstance(part, str) and ("[" in part or part[:1].isupper())
+
+
+def _did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model found by walking `loc` down from `model`."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return []
+            current = field.annotation
+        elif typing.get_origin(current) in (list, dict):
+            current = typing.get_args(current)[-1]
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Optional[X] → X; list[X] stays for the caller to step into."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(members) == 1:
+            return members[0]
+    return annotation
+
+
+def config_json_schema(registry: Registry) -> dict[str, Any]:
+    schema = Config.model_json_schema()
+    checks_props = {}
+    for check_id in registry.ids():
+        check = registry.get(check_id)
+        assert check is not None
+        sub = check.Options.model_json_schema()
+        sub["description"] = check.meta.description or check.meta.title
+        checks_props[check_id] = {"anyOf": [sub, {"type": "null"}, {"const": False}]}
+    schema["properties"]["checks"] = {
+        "type": "object",
+        "description": "one section per check; a present section enables the check, false disables it",
+        "properties": checks_props,
+        "additionalProperties": False,
+    }
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "posture config"
+    return schema

@@ -1,0 +1,105 @@
+"""The errors posture raises, and the exit codes they map to.
+
+    PostureError
+    ├── UsageError        a command line that makes no sense                    → exit 2
+    ├── InputError        a config or evidence file that cannot be used        → exit 2
+    │   └── ConfigError   ... the config itself (many may be reported at once)
+    ├── OutputError       a report or the history database could not be written → exit 4
+    └── CheckFailed       a check could not complete: its result becomes `error`, the run goes on
+        ├── ToolMissing   an external tool (nmap, restic, borg) is not installed
+        └── Cancelled     the user or a timeout stopped the check
+
+Messages never carry secrets: callers pass labels, never password values.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    FINDINGS = 1  # something at or above --fail-on
+    USAGE = 2  # bad command line, config or evidence; nothing written
+    INCOMPLETE = 3  # a check could not complete and nothing reached the threshold
+    OUTPUT = 4  # reports could not be written
+    INTERRUPTED = 130
+
+
+class PostureError(Exception):
+    exit_code = ExitCode.USAGE
+
+    def lines(self) -> list[str]:
+        """One line per problem, ready for stderr."""
+        return [str(self)]
+
+
+class UsageError(PostureError):
+    pass
+
+
+class InputError(PostureError):
+    """A file we read is wrong at a known place: FILE:LINE:COL: key: message."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.column = column
+        self.key = key
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = ""
+        if self.path:
+            where = self.path
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        key = f"{self.key}: " if self.key else ""
+        return f"{where}{key}{self.message}"
+
+
+class ConfigError(InputError):
+    """One or more problems in a config file; `problems` holds each as its own InputError."""
+
+    def __init__(self, problems: Sequence[InputError]) -> None:
+        self.problems = list(problems)
+        first = self.problems[0]
+        super().__init__(first.message, path=first.path, line=first.line, column=first.column, key=first.key)
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class OutputError(PostureError):
+    exit_code = ExitCode.OUTPUT
+
+
+class CheckFailed(PostureError):
+    """Raised inside a check: the check's result becomes `error` with this reason."""
+
+    exit_code = ExitCode.INCOMPLETE
+
+
+class ToolMissing(CheckFailed):
+    def __init__(self, tool: str, install_hint: str) -> None:
+        self.tool = tool
+        super().__init__(f"{tool} is not installed or not on PATH; install it with: {install_hint}")
+
+
+class Cancelled(CheckFailed):
+    def __init__(self, reason: str = "cancelled") -> None:
+        super().__init__(reason)

@@ -1,0 +1,196 @@
+"""The values that flow from checks to the planner and the report writers.
+
+Plain frozen dataclasses: checks build them, the planner reads them, `posture.results` turns them
+into the `posture/results@1` JSON and back.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+class Severity(enum.StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for critical … 4 for info: sorts most severe first."""
+        return list(Severity).index(self)
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank <= other.rank
+
+
+class Status(enum.StrEnum):
+    FAIL = "fail"
+    PASS = "pass"
+    ERROR = "error"
+
+
+class CheckStatus(enum.StrEnum):
+    OK = "ok"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class Phase(enum.StrEnum):
+    """The plan's phases, in the order the guides walk through them."""
+
+    IDENTIFY = "identify"
+    CONTAIN = "contain"
+    CONSULT = "consult"
+    EVALUATE = "evaluate"
+    RESTORE = "restore"
+    NOTIFY = "notify"
+    PREVENT = "prevent"
+
+    @property
+    def order(self) -> int:
+        return list(Phase).index(self)
+
+
+class Mode(enum.StrEnum):
+    READINESS = "readiness"
+    INCIDENT = "incident"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A standard, law or guide a finding rests on."""
+
+    title: str
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a check observed.
+
+    `key` is stable across runs for the same observation (e.g. "127.0.0.21/tcp/23"); the public `id`
+    is derived from check and key by hashing, so ids never reveal addresses or account names.
+    `actions` names plan actions explicitly; when empty, a failing finding triggers the default
+    actions of its weaknesses. `evidence` lines are shown only in the consultant edition.
+    """
+
+    check: str
+    key: str
+    status: Status
+    severity: Severity
+    title: str
+    detail: str = ""
+    asset: str = ""
+    weaknesses: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    remediation: str = ""
+    references: tuple[Reference, ...] = ()
+    actions: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        digest = hashlib.sha1(f"{self.check}\0{self.key}".encode()).hexdigest()[:10]
+        return f"{self.check}-{digest}"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    check: str
+    title: str
+    status: CheckStatus
+    findings: tuple[Finding, ...] = ()
+    error: str = ""
+    duration_s: float = 0.0
+    # Check-specific figures the plan may quote (coverage, restore point, tool versions...). JSON-safe.
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GuideStep:
+    guide: str  # guide id in posture/data/guides.yaml
+    step: str  # step id within that guide
+    guide_title: str
+    step_title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    id: str
+    phase: Phase
+    priority: int  # 1 (within 24 h) … 4 (within 90 days)
+    title: str
+    detail: str
+    guide_steps: tuple[GuideStep, ...]
+    weaknesses: tuple[str, ...]
+    findings: tuple[str, ...]  # ids of the findings that triggered it
+    due: date | None = None
+    notes: tuple[str, ...] = ()  # facts from the findings worth reading next to the action
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A duty to tell someone about the breach, with its deadline."""
+
+    rule: str
+    recipient: str
+    jurisdiction: str
+    deadline: datetime | None  # None: "without unreasonable delay"
+    deadline_text: str
+    condition: str
+    source: str
+    confirmed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    mode: Mode
+    generated: date
+    actions: tuple[Action, ...]
+    notifications: tuple[Notification, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """What changed since the previous run of the same config."""
+
+    previous_run: str
+    previous_finished: datetime
+    new: tuple[str, ...]  # finding ids failing now and not before
+    resolved: tuple[Finding, ...]  # findings failing before and not now
+    unchanged: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Assessment:
+    """Everything one run produced: the input to every report writer."""
+
+    config_path: str
+    config_id: str
+    organization: dict[str, Any]
+    mode: Mode
+    incident: dict[str, Any] | None
+    scope: dict[str, Any]
+    started: datetime
+    finished: datetime
+    checks: list[CheckResult]
+    plan: Plan | None = None
+    drift: Drift | None = None
+    tool_version: str = ""
+    run_id: str = ""
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for c in self.checks for f in c.findings]
+
+    @property
+    def failing(self) -> list[Finding]:
+        return [f for f in self.findings if f.status is Status.FAIL]
+
+    def finding(self, finding_id: str) -> Finding | None:
+        return next((f for f in self.findings if f.id == finding_id), None)

@@ -1,0 +1,136 @@
+"""Load YAML into plain Python values while remembering where each key stood.
+
+Errors later in validation name `FILE:LINE:COL`; this module keeps a map from each key path
+(("scope", "targets", 0, "address")) to the 1-based line and column of that key in the file.
+Anchors and aliases are refused: no config needs them, and they are how YAML bombs multiply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from posture.errors import InputError
+
+MAX_YAML_BYTES = 2 * 1024 * 1024
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """A loaded document and the location of every key in it."""
+
+    path: Path
+    data: Any
+    marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, key_path: KeyPath) -> tuple[int | None, int | None]:
+        """The location of the deepest known key on `key_path`."""
+        for n in range(len(key_path), -1, -1):
+            mark = self.marks.get(tuple(key_path[:n]))
+            if mark:
+                return mark
+        return None, None
+
+    def error(self, key_path: KeyPath, message: str) -> InputError:
+        line, column = self.where(key_path)
+        return InputError(message, path=self.path, line=line, column=column, key=dotted(key_path))
+
+
+def dotted(key_path: KeyPath) -> str:
+    out = ""
+    for part in key_path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def read_text_limited(path: Path, limit: int = MAX_YAML_BYTES) -> str:
+    """Read a UTF-8 text file, refusing huge or binary files with a located message."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"file is {size:,} bytes; the limit is {limit:,}", path=path)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    if b"\0" in raw:
+        raise InputError("file contains NUL bytes; is it a text file?", path=path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError("invalid UTF-8", path=path, line=line) from None
+
+
+def load_yaml(path: Path, text: str | None = None) -> Located:
+    if text is None:
+        text = read_text_limited(path)
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        located = Located(path=path, data=None)
+        located.data = _build(node, (), located, loader, set()) if node is not None else None
+        return located
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError(
+            f"invalid YAML: {problem}",
+            path=path,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", path=path) from None
+    except RecursionError:
+        raise InputError("YAML nested too deeply", path=path) from None
+    finally:
+        loader.dispose()
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _build(node: yaml.Node, key_path: KeyPath, located: Located, loader: yaml.SafeLoader, seen: set[int]) -> Any:
+    # The composer returns the very same node object for an alias: seeing it twice means an alias.
+    if id(node) in seen:
+        line, column = _mark(node)
+        raise InputError(
+            "YAML anchors and aliases are not supported", path=located.path, line=line, column=column
+        )
+    seen.add(id(node))
+    located.marks.setdefault(key_path, _mark(node))
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                line, column = _mark(key_node)
+                raise InputError("YAML merge keys (<<) are not supported", path=located.path, line=line,
+                                 column=column)
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable) or isinstance(key, (list, dict)):
+                line, column = _mark(key_node)
+                raise InputError("a key must be a plain value", path=located.path, line=line, column=column)
+            key = str(key) if not isinstance(key, (str, int)) else key
+            child = (*key_path, key)
+            if key in out:
+                line, column = _mark(key_node)
+                raise InputError("duplicate key", path=located.path, line=line, column=column,
+                                 key=dotted(child))
+            located.marks[child] = _mark(key_node)
+            out[key] = _build(value_node, child, located, loader, seen)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            child = (*key_path, index)
+            located.marks[child] = _mark(item)
+            items.append(_build(item, child, located, loader, seen))
+        return items
+    return loader.construct_object(node, deep=True)
