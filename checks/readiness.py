@@ -100,11 +100,15 @@ class ReadinessCheck(Check):
                 check=self.meta.id, key=f"contact/{field}",
                 status=Status.PASS if named else Status.FAIL,
                 severity=Severity.INFO if named else severity,
-                title=f"{label.capitalize()} named" if named else f"No {label} named to call in a breach",
+                title=f"{label[0].upper()}{label[1:]} named" if named else f"No {label} named to call in a breach",
                 detail="" if named else f"organization.contacts.{field} is empty: when a breach happens there "
                        f"is no {label} lined up to call.",
                 weaknesses=("no-expert-support",),
-                remediation="" if named else f"Choose a {label} now and record them in the config.",
+                remediation="" if named else f"Choose {_article(label)} {label} now and record them in the config.",
                 references=refs("guide-after-loss", "cis-17"),
                 actions=() if named else ("name-incident-contacts",),
             )
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"

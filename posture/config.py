@@ -217,8 +217,10 @@ def config_from_located(located: Located, registry: Registry) -> Config:
         key_path: KeyPath = ("checks", check_id)
         check = registry.get(str(check_id))
         if check is None:
+            broken = registry.broken.get(str(check_id))
             hint = _did_you_mean(str(check_id), registry.ids())
-            problems.append(located.error(key_path, f"no check named {check_id!r} is installed{hint}"))
+            problems.append(located.error(key_path, f"the {check_id!r} check is installed but failed to load: {broken}"
+                                          if broken else f"no check named {check_id!r} is installed{hint}"))
             continue
         if section is False:
             continue  # explicitly disabled

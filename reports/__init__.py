@@ -1,0 +1,52 @@
+"""Report writers, one module per format, and the one place that writes them to disk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from posture.errors import UsageError
+from posture.models import Assessment
+from posture.safeio import write_all_atomically
+
+Renderer = Callable[[Assessment, str], str]
+FORMATS = ("markdown", "json", "html")
+# The JSON holds everything (evidence, addresses): it is never part of the staff edition.
+CONSULTANT_ONLY = frozenset({"json"})
+
+
+def _renderer(fmt: str) -> Renderer:
+    if fmt == "markdown":
+        from reports import markdown
+
+        return markdown.render
+    if fmt == "html":
+        from reports import html
+
+        return html.render
+    if fmt == "json":
+        from reports import json_report
+
+        return json_report.render
+    raise UsageError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
+
+
+def file_name(fmt: str, audience: str) -> str:
+    suffix = "-staff" if audience == "staff" else ""
+    return {"markdown": f"posture-plan{suffix}.md", "html": f"posture-plan{suffix}.html",
+            "json": "posture-results.json"}[fmt]
+
+
+def render_all(assessment: Assessment, formats: Iterable[str], audience: str) -> dict[str, str]:
+    """Render every requested format in memory first: a failure writes nothing."""
+    out = {}
+    for fmt in dict.fromkeys(formats):
+        if audience == "staff" and fmt in CONSULTANT_ONLY:
+            continue
+        out[file_name(fmt, audience)] = _renderer(fmt)(assessment, audience)
+    return out
+
+
+def write_reports(assessment: Assessment, out_dir: Path, formats: Iterable[str], audience: str) -> list[Path]:
+    rendered = render_all(assessment, formats, audience)
+    return write_all_atomically({out_dir / name: text for name, text in rendered.items()})

@@ -1,0 +1,99 @@
+"""Turn findings into a prioritised plan, phase by phase, as the two guides lay it out.
+
+Each failing finding triggers the actions it names, or else the default actions of its weaknesses;
+one action triggered by many findings is listed once with all of them. In incident mode the guides'
+own containment and recovery steps are always there, whatever the checks found.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from posture.catalogue import ActionSpec, Catalogue, load_catalogue
+from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Plan, Severity, Status
+from posture.notify import notification_duties
+
+DUE_DAYS = {1: 1, 2: 7, 3: 30, 4: 90}
+WINDOW = {1: "within 24 hours", 2: "within 7 days", 3: "within 30 days", 4: "within 90 days"}
+# A triggering finding's severity moves the action's priority (a critical finding makes it sooner).
+SEVERITY_SHIFT = {Severity.CRITICAL: -1, Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2, Severity.INFO: 2}
+
+
+def build_plan(assessment: Assessment, catalogue: Catalogue | None = None) -> Plan:
+    cat = catalogue or load_catalogue()
+    mode = assessment.mode
+    generated = assessment.finished.date()
+    triggers: dict[str, list[Finding]] = {}
+    supporting: dict[str, list[Finding]] = {}
+
+    for finding in assessment.findings:
+        if finding.status is Status.FAIL:
+            for action_id in _actions_for(finding, cat, mode):
+                triggers.setdefault(action_id, []).append(finding)
+        elif finding.actions:  # a passing observation the action should quote (a clean restore point)
+            for action_id in finding.actions:
+                if _allowed(cat.actions.get(action_id), mode):
+                    supporting.setdefault(action_id, []).append(finding)
+
+    chosen = [a for a in cat.actions.values() if a.id in triggers or _always(a, mode)]
+    if any(c.status is CheckStatus.ERROR for c in assessment.checks):
+        chosen.append(cat.actions["complete-assessment"])
+
+    assets = ", ".join((assessment.incident or {}).get("compromised_assets") or []) or "the compromised devices"
+    actions = []
+    for spec in dict.fromkeys(chosen):
+        found = triggers.get(spec.id, [])
+        priority = _priority(spec, found, mode)
+        notes = [f.title for f in supporting.get(spec.id, [])]
+        if spec.id == "complete-assessment":
+            notes += [f"{c.title}: {c.error}" for c in assessment.checks if c.status is CheckStatus.ERROR]
+        actions.append(Action(
+            id=spec.id,
+            phase=spec.phase,
+            priority=priority,
+            title=spec.title,
+            detail=spec.detail.replace("{assets}", assets),
+            guide_steps=spec.guide_steps,
+            weaknesses=tuple(dict.fromkeys(w for f in found for w in f.weaknesses)) or spec.weaknesses,
+            findings=tuple(f.id for f in sorted(found, key=lambda f: f.severity.rank)),
+            due=generated + timedelta(days=DUE_DAYS[priority]) if mode is Mode.INCIDENT else None,
+            notes=tuple(notes),
+        ))
+    order = list(cat.actions)
+    actions.sort(key=lambda a: (a.priority, a.phase.order, order.index(a.id)))
+    notifications = notification_duties(assessment) if mode is Mode.INCIDENT else ()
+    return Plan(mode=mode, generated=generated, actions=tuple(actions), notifications=tuple(notifications))
+
+
+def window(priority: int) -> str:
+    return WINDOW[priority]
+
+
+def _actions_for(finding: Finding, cat: Catalogue, mode: Mode) -> list[str]:
+    named = [a for a in finding.actions if _allowed(cat.actions.get(a), mode)]
+    if named:
+        return named
+    defaults = [a for w in finding.weaknesses for a in cat.weaknesses[w].actions]
+    return [a for a in dict.fromkeys(defaults) if _allowed(cat.actions.get(a), mode)]
+
+
+def _allowed(spec: ActionSpec | None, mode: Mode) -> bool:
+    return spec is not None and mode.value in spec.modes
+
+
+def _always(spec: ActionSpec, mode: Mode) -> bool:
+    return mode is Mode.INCIDENT and spec.incident_always
+
+
+def _priority(spec: ActionSpec, found: list[Finding], mode: Mode) -> int:
+    base = spec.incident_priority if mode is Mode.INCIDENT else spec.priority
+    if not found:
+        return base
+    worst = min(found, key=lambda f: f.severity.rank).severity
+    shifted = min(4, max(1, base + SEVERITY_SHIFT[worst]))
+    # The guides' own incident steps never slip later than the guides put them.
+    return min(shifted, base) if _always(spec, mode) else shifted
+
+
+def due_text(action: Action) -> str:
+    return action.due.isoformat() if isinstance(action.due, date) else WINDOW[action.priority]

@@ -1,0 +1,273 @@
+"""The Markdown action plan: the page the owner reads and shares.
+
+Two editions: `consultant` (everything, findings and evidence included) and `staff` (the actions,
+why they matter and the deadlines, without what would help an attacker: addresses, ports, versions,
+account names, evidence).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Phase, Severity, Status
+from posture.planner import WINDOW
+from reports.text import cell, code_block, md
+
+AUDIENCES = ("consultant", "staff")
+PHASE_TITLES = {
+    Phase.IDENTIFY: "Identify", Phase.CONTAIN: "Contain", Phase.CONSULT: "Consult experts",
+    Phase.EVALUATE: "Evaluate the damage", Phase.RESTORE: "Restore", Phase.NOTIFY: "Notify",
+    Phase.PREVENT: "Prevent a recurrence",
+}
+ATTORNEY = "verify with your attorney"
+
+
+def render(assessment: Assessment, audience: str = "consultant") -> str:
+    staff = audience == "staff"
+    out: list[str] = []
+    out += _header(assessment, staff)
+    out += _summary(assessment, staff)
+    out += _actions(assessment, staff)
+    out += _notifications(assessment)
+    out += _training_asks(assessment) if staff else []
+    if not staff:
+        out += _drift(assessment)
+        out += _findings(assessment)
+        out += _checks(assessment)
+    out += _about(assessment, staff)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _header(a: Assessment, staff: bool) -> list[str]:
+    org = md(a.organization.get("name", ""))
+    plan = a.plan
+    generated = plan.generated.isoformat() if plan else a.finished.date().isoformat()
+    edition = "staff edition" if staff else "consultant edition"
+    if a.mode is Mode.INCIDENT and a.incident:
+        kind = str(a.incident.get("kind", "incident")).replace("_", " ")
+        title = f"# Post-incident action plan: {org}"
+        line = f"**{md(kind.capitalize())} discovered {md(a.incident.get('discovered'))}**"
+    else:
+        title = f"# Security action plan: {org}"
+        line = "**Readiness review**"
+    out = [title, "", f"{line} · generated {generated} · posture {md(a.tool_version)} · {edition}", ""]
+    auth = a.scope.get("authorization")
+    if auth and not staff:
+        out += [f"> Scanning authorised by: {md(auth)}", ""]
+    return out
+
+
+def _summary(a: Assessment, staff: bool) -> list[str]:
+    failing = a.failing
+    counts = Counter(f.severity for f in failing)
+    by_sev = " · ".join(f"{counts.get(s, 0)} {s.value}" for s in Severity if s is not Severity.INFO)
+    actions = a.plan.actions if a.plan else ()
+    by_prio = Counter(x.priority for x in actions)
+    prio_line = " · ".join(f"{by_prio[p]} {WINDOW[p]}" for p in sorted(by_prio)) or "none"
+    out = ["## Summary", "", "| | |", "|---|---|"]
+    if a.mode is Mode.INCIDENT and a.incident:
+        kind = str(a.incident.get("kind", "")).replace("_", " ")
+        out.append(f"| Mode | Post-incident: {md(kind)} discovered {md(a.incident.get('discovered'))} |")
+    else:
+        out.append("| Mode | Readiness review (no incident declared) |")
+    out.append(f"| Problems found | {by_sev} |")
+    out.append(f"| Actions | {prio_line} |")
+    errored = [c for c in a.checks if c.status is CheckStatus.ERROR]
+    skipped = [c for c in a.checks if c.status is CheckStatus.SKIPPED]
+    if errored:
+        what = "; ".join(f"{c.title}" + ("" if staff else f": {c.error}") for c in errored)
+        out.append(f"| Could not be checked | {cell(what)} |")
+    if skipped:
+        out.append(f"| Not run this time | {cell(', '.join(c.title for c in skipped))} |")
+    if a.drift and not staff:
+        d = a.drift
+        out.append(f"| Since the last run ({d.previous_finished.date()}) | {len(d.new)} new · "
+                   f"{len(d.resolved)} resolved · {len(d.unchanged)} unchanged |")
+    out.append("")
+    if a.mode is Mode.INCIDENT:
+        out += ["Work down the list from the top: the first actions contain the attack and call in help, "
+                "the later ones restore, notify and prevent a repeat. Tick each box when done and write "
+                "down who owns it.", ""]
+    else:
+        out += ["No incident is declared, so this is a prevention plan: the first actions close the ways in "
+                "an attacker would use today. Tick each box when done and write down who owns it.", ""]
+    return out
+
+
+def _actions(a: Assessment, staff: bool) -> list[str]:
+    if not a.plan or not a.plan.actions:
+        return ["## Actions", "", "Nothing to do: no problems were found.", ""]
+    out = ["## Actions", ""]
+    redact = _sensitive_strings(a) if staff else []
+    by_priority: dict[int, list[Action]] = {}
+    for action in a.plan.actions:
+        by_priority.setdefault(action.priority, []).append(action)
+    for priority in sorted(by_priority):
+        out += [f"### P{priority}: {WINDOW[priority]}", ""]
+        current_phase = None
+        for action in by_priority[priority]:
+            if action.phase != current_phase:
+                current_phase = action.phase
+                out += [f"#### {PHASE_TITLES[action.phase]}", ""]
+            out += _action(a, action, staff, redact)
+    return out
+
+
+def _action(a: Assessment, action: Action, staff: bool, redact: list[str]) -> list[str]:
+    due = f"due {action.due.isoformat()}" if action.due else WINDOW[action.priority]
+    detail = action.detail
+    for secret in redact:
+        detail = detail.replace(secret, "the affected devices")
+    lines = [f"- [ ] **{md(action.title)}** ({due}; owner: ________)", f"  {md(detail)}"]
+    steps = "; ".join(f"\"{s.step_title}\" in *{s.guide_title}*" for s in action.guide_steps)
+    lines.append(f"  *Guide:* {steps}")
+    if action.findings:
+        if staff:
+            lines.append(f"  *Why:* {len(action.findings)} problem(s) found by the assessment.")
+        else:
+            found = [a.finding(fid) for fid in action.findings]
+            listed = "; ".join(f"`{f.id}` {md(f.title)} ({f.severity.value})" for f in found if f)
+            lines.append(f"  *Because of:* {listed}")
+    if action.notes and not staff:
+        lines += [f"  *Note:* {md(note)}" for note in action.notes]
+    return [line + "  " if i < len(lines) - 1 else line for i, line in enumerate(lines)] + [""]
+
+
+def _notifications(a: Assessment) -> list[str]:
+    if not a.plan or a.mode is not Mode.INCIDENT:
+        return []
+    out = ["## Notification deadlines", ""]
+    if not a.plan.notifications:
+        exposed = (a.incident or {}).get("personal_data_exposed")
+        reason = ("the incident record says no personal data was exposed" if exposed == "no"
+                  else "no affected residents or regulated data are recorded in the config")
+        return out + [f"No notification duty computed: {reason}. If that changes, re-run posture "
+                      f"and {ATTORNEY}.", ""]
+    out += [f"> Deadlines count from the discovery date. Laws change and have exceptions: {ATTORNEY} "
+            "before relying on any date here.", "",
+            "| Who to notify | Deadline | Why | Source |", "|---|---|---|---|"]
+    for n in a.plan.notifications:
+        flag = "" if n.confirmed else " (unconfirmed)"
+        out.append(f"| {cell(n.recipient)} | {cell(n.deadline_text)} ({ATTORNEY}) | {cell(n.condition)} | "
+                   f"{cell(n.source + flag)} |")
+    return out + [""]
+
+
+def _training_asks(a: Assessment) -> list[str]:
+    training = next((c for c in a.checks if c.check == "training" and c.status is CheckStatus.OK), None)
+    if training is None:
+        return []
+    facts = training.facts
+    out = ["## Training", ""]
+    coverage = facts.get("coverage")
+    if isinstance(coverage, (int, float)):
+        out.append(f"{coverage:.0%} of staff have current security-awareness training. Everyone should complete "
+                   "it at hire and at least once a year, phishing included.")
+        out.append("")
+    by_dept = facts.get("by_department")
+    if isinstance(by_dept, dict) and by_dept:
+        out += ["| Department | Overdue | Never trained | New hires to train |", "|---|---|---|---|"]
+        for dept, counts in sorted(by_dept.items()):
+            if isinstance(counts, dict):
+                out.append(f"| {cell(dept)} | {counts.get('overdue', 0)} | {counts.get('never_trained', 0)} | "
+                           f"{counts.get('new_hire', 0)} |")
+        out.append("")
+    return out
+
+
+def _drift(a: Assessment) -> list[str]:
+    if not a.drift:
+        return []
+    d = a.drift
+    out = [f"## Changes since the last run ({d.previous_finished.date()})", ""]
+    if d.new:
+        out.append(f"New problems: {len(d.new)} (marked **NEW** below).")
+    if d.resolved:
+        out += ["", "Resolved since then:", ""]
+        out += [f"- {md(f.title)}" + (f" ({md(f.asset)})" if f.asset else "") for f in d.resolved]
+    if not d.new and not d.resolved:
+        out.append("Nothing changed.")
+    return out + [""]
+
+
+def _findings(a: Assessment) -> list[str]:
+    failing = sorted(a.failing, key=lambda f: (f.severity.rank, f.check, f.title))
+    out = ["## Findings", ""]
+    if not failing:
+        out += ["No problems found.", ""]
+    new = set(a.drift.new) if a.drift else set()
+    for severity in Severity:
+        group = [f for f in failing if f.severity is severity]
+        if not group:
+            continue
+        out += [f"### {severity.value.capitalize()} ({len(group)})", ""]
+        for f in group:
+            out += _finding(f, f.id in new, a)
+    out += _passes(a)
+    return out
+
+
+def _finding(f: Finding, is_new: bool, a: Assessment) -> list[str]:
+    since = f" **NEW** since {a.drift.previous_finished.date()}" if is_new and a.drift else ""
+    out = [f"#### {md(f.title)}", "",
+           f"**{f.severity.value.upper()}** · `{f.id}` · check `{f.check}`"
+           + (f" · asset {md(f.asset)}" if f.asset else "") + f" · weaknesses: {', '.join(f.weaknesses)}{since}", ""]
+    if f.detail:
+        out += [md(f.detail), ""]
+    if f.remediation:
+        out += [f"**What to do:** {md(f.remediation)}", ""]
+    if f.evidence:
+        out += ["**Evidence:**", "", code_block(f.evidence), ""]
+    if f.references:
+        out += ["**References:** " + "; ".join(_ref(r.title, r.url) for r in f.references), ""]
+    return out
+
+
+def _ref(title: str, url: str) -> str:
+    return f"{md(title)} (<{url}>)" if url and url.startswith("https://") and " " not in url else md(title)
+
+
+def _passes(a: Assessment) -> list[str]:
+    passed = [f for f in a.findings if f.status is Status.PASS]
+    if not passed:
+        return []
+    out = ["### What passed", ""]
+    out += [f"- {md(f.title)}" + (f" ({md(f.asset)})" if f.asset else "") for f in passed]
+    return out + [""]
+
+
+def _checks(a: Assessment) -> list[str]:
+    out = ["## Checks run", "", "| Check | Result | Time | Note |", "|---|---|---|---|"]
+    for c in a.checks:
+        fails = sum(1 for f in c.findings if f.status is Status.FAIL)
+        result = {"ok": f"{fails} problem(s)", "error": "ERROR", "skipped": "skipped"}[c.status.value]
+        out.append(f"| {cell(c.title)} | {result} | {c.duration_s:.1f} s | {cell(c.error)} |")
+    return out + [""]
+
+
+def _about(a: Assessment, staff: bool) -> list[str]:
+    return [
+        "## About this plan", "",
+        "The steps follow two breach-response guides: *IT Security Breach at Your Small Business: What Do You "
+        "Do Now?* (identify, contain, evaluate, restore, notify, plan of action) and *After Data Loss: What to "
+        "Do* (secure the system, get expert consultation, revert to reviewed backups, contact customers). "
+        "The checks encode NIST SP 800-63B, the CIS Controls v8 and the breach-notification laws cited beside "
+        f"each item. Notification deadlines are a starting point: {ATTORNEY}.",
+        "",
+        *(["This staff edition leaves out addresses, ports, versions, account names and evidence. "
+           "The consultant holds the full report."] if staff else []),
+    ]
+
+
+def _sensitive_strings(a: Assessment) -> list[str]:
+    """Strings the staff edition must not show: compromised assets, target addresses and names."""
+    values: set[str] = set((a.incident or {}).get("compromised_assets") or [])
+    for target in a.scope.get("targets", []):
+        values.update(str(target.get(k)) for k in ("address", "name") if target.get(k))
+    return sorted(values, key=len, reverse=True)
+
+
+def finding_lines(findings: Iterable[Finding]) -> list[str]:
+    """Short one-line summaries (for alerts and the TUI)."""
+    return [f"[{f.severity.value}] {f.title}" for f in findings]
