@@ -45,12 +45,24 @@ class ReadinessCheck(Check):
         incident = ctx.config.incident
         if incident is None:
             return
+        kind = incident.kind.replace("_", " ")
+        # The incident itself triggers the guides' own steps, so every action in the plan names a cause.
+        yield Finding(
+            check=self.meta.id, key="incident", status=Status.FAIL, severity=Severity.HIGH,
+            title=f"Incident declared: {kind} discovered {incident.discovered}",
+            detail="The config declares an incident, so the plan follows the guides' response steps: contain, "
+                   "identify, consult, evaluate, restore from reviewed backups, notify, then prevent.",
+            weaknesses=("attacker-persistence",),
+            remediation="Work through the plan's P1 actions today.",
+            references=refs("guide-breach-now", "guide-after-loss", "nist-800-61"),
+            actions=tuple(a.id for a in load_catalogue().actions.values() if a.incident_always),
+        )
         for asset in incident.compromised_assets:
             yield Finding(
                 check=self.meta.id, key=f"compromised/{asset}", status=Status.FAIL,
                 severity=Severity.CRITICAL, asset=asset,
                 title=f"Compromised asset still to be contained: {asset}",
-                detail=f"The {incident.kind.replace('_', ' ')} discovered on {incident.discovered} hit this "
+                detail=f"The {kind} discovered on {incident.discovered} hit this "
                        "asset. Until it is isolated and rebuilt, the attacker may still be using it.",
                 weaknesses=("attacker-persistence",),
                 remediation="Preserve evidence, then disconnect and quarantine it; rebuild before reconnecting.",

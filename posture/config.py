@@ -247,23 +247,41 @@ def _located_problems(
     exc: ValidationError, located: Located, model: type[BaseModel], prefix: KeyPath
 ) -> list[InputError]:
     problems = []
+    root = located.data
+    for part in prefix:
+        root = root[part] if isinstance(root, (dict, list)) else None
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
+        loc = _data_loc(root, err["loc"])
         key_path = (*prefix, *loc)
-        if err["type"] == "extra_forbidden":
+        if err["type"] == "extra_forbidden" and loc:
             known = _fields_at(model, loc[:-1])
             message = f"unknown key{_did_you_mean(str(loc[-1]), known)}"
         elif err["type"] == "missing":
             message = "required key is missing"
+        elif err["type"].startswith(("date_", "datetime_")):
+            kind = "date and time (2026-11-20T09:30:00Z)" if err["type"].startswith("datetime") else "date (2026-11-20)"
+            message = f"expected a {kind}, got {str(err.get('input'))[:40]!r}"
         else:
             message = err["msg"].removeprefix("Value error, ")
         problems.append(located.error(key_path, message))
     return problems
 
 
-def _is_union_tag(part: object) -> bool:
-    # pydantic adds the member's type name ("Target", "list[int]") to the loc of union errors
-    return isinstance(part, str) and ("[" in part or part[:1].isupper())
+def _data_loc(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """pydantic's error location, less the union tags it inserts ("Target", a discriminator value).
+
+    Walk the real data: a part that is not in it is a tag, unless it is the last (a missing or extra key).
+    """
+    out: list[Any] = []
+    for i, part in enumerate(loc):
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        elif i < len(loc) - 1:
+            continue
+        out.append(part)
+    return tuple(out)
 
 
 def _did_you_mean(word: str, choices: typing.Iterable[str]) -> str:

@@ -1,19 +1,64 @@
-"""What changed between two runs of the same config."""
+"""What changed between two runs of the same config.
+
+One comparison serves the plan's "since the last run" summary (`compute_drift`, stored with the run),
+`posture diff` and the alerts. Findings are matched by id, which is stable across runs for the same
+observation (a hash of check and key).
+"""
 
 from __future__ import annotations
 
-from posture.models import Assessment, Drift, Status
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from posture.models import Assessment, CheckStatus, Drift, Finding
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Failing findings sorted into four groups, most severe first in each."""
+
+    new: tuple[Finding, ...]  # failing now, not failing before
+    resolved: tuple[Finding, ...]  # failing before; the check ran now and no longer reports them
+    unchanged: tuple[Finding, ...]  # failing in both runs (the current run's version)
+    not_rechecked: tuple[Finding, ...]  # failing before; the check errored or was skipped now, so unknown
+
+
+def compare(previous: Assessment, current: Assessment) -> Comparison:
+    before = {f.id: f for f in previous.failing}
+    now = {f.id: f for f in current.failing}
+    # A check that errored or was skipped now says nothing about its findings: don't call them resolved.
+    ran = {c.check for c in current.checks if c.status is CheckStatus.OK}
+    gone = [f for fid, f in before.items() if fid not in now]
+    return Comparison(
+        new=_ordered(f for fid, f in now.items() if fid not in before),
+        resolved=_ordered(f for f in gone if f.check in ran),
+        unchanged=_ordered(f for fid, f in now.items() if fid in before),
+        not_rechecked=_ordered(f for f in gone if f.check not in ran),
+    )
 
 
 def compute_drift(previous: Assessment, current: Assessment) -> Drift:
-    before = {f.id: f for f in previous.findings if f.status is Status.FAIL}
-    now = {f.id for f in current.findings if f.status is Status.FAIL}
-    # A check that errored now says nothing about its findings: don't call them resolved.
-    errored = {c.check for c in current.checks if c.status != "ok"}
+    c = compare(previous, current)
     return Drift(
         previous_run=previous.run_id,
         previous_finished=previous.finished,
-        new=tuple(sorted(now - set(before))),
-        resolved=tuple(f for fid, f in before.items() if fid not in now and f.check not in errored),
-        unchanged=tuple(sorted(now & set(before))),
+        new=tuple(f.id for f in c.new),
+        resolved=c.resolved,
+        unchanged=tuple(f.id for f in c.unchanged),
     )
+
+
+def new_failing(current: Assessment) -> list[Finding]:
+    """The failing findings that are new in this run.
+
+    With no previous run to compare with (the first run, or `--no-history`), every failing finding
+    counts as new: nobody has been told about it yet.
+    """
+    if current.drift is None:
+        return current.failing
+    new = set(current.drift.new)
+    return [f for f in current.failing if f.id in new]
+
+
+def _ordered(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=lambda f: (f.severity.rank, f.check, f.title, f.id)))

@@ -56,6 +56,9 @@ class RunSummary:
     finished: str
     failing: int
     errors: int
+    tool_version: str = ""
+    new: int | None = None  # None: no previous run to compare with
+    resolved: int | None = None
 
 
 class History:
@@ -67,6 +70,8 @@ class History:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Owner-only from the first byte (SQLite gives its -wal and -shm files the same mode).
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
             conn = sqlite3.connect(self.path, timeout=self.timeout_s)
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(f"history database {self.path}: {exc}") from None
@@ -81,8 +86,6 @@ class History:
             raise OutputError(f"history database {self.path}: {exc}") from None
         finally:
             conn.close()
-        if os.name == "posix":
-            os.chmod(self.path, 0o600)
 
     def record(self, assessment: Assessment) -> str:
         """Store a finished run; give it an id if it has none."""
@@ -107,19 +110,22 @@ class History:
 
     def get(self, run_id: str) -> Assessment:
         with self._connect() as conn:
-            rows = conn.execute("SELECT results FROM runs WHERE id LIKE ? || '%'", (run_id,)).fetchall()
+            # substr, not LIKE: a prefix holding "_" or "%" must not act as a wildcard.
+            rows = conn.execute("SELECT results FROM runs WHERE substr(id, 1, ?) = ?",
+                                (len(run_id), run_id)).fetchall() if run_id else []
         if len(rows) != 1:
             raise InputError("no such run" if not rows else "ambiguous run id prefix", path=self.path, key=run_id)
         return self._load(rows[0][0])
 
     def runs(self, config_id: str | None = None) -> list[RunSummary]:
-        query = "SELECT id, config_id, config_path, organization, started, finished, failing, errors FROM runs"
+        query = ("SELECT id, config_id, config_path, organization, started, finished, failing, errors, tool_version, "
+                 "json_array_length(results, '$.drift.new'), json_array_length(results, '$.drift.resolved') FROM runs")
         args: tuple[str, ...] = ()
         if config_id:
             query += " WHERE config_id=?"
             args = (config_id,)
         with self._connect() as conn:
-            rows = conn.execute(query + " ORDER BY finished", args).fetchall()
+            rows = conn.execute(query + " ORDER BY finished, started", args).fetchall()
         return [RunSummary(*row) for row in rows]
 
     def _load(self, text: str) -> Assessment:

@@ -73,7 +73,7 @@ def notification_duties(assessment: Assessment) -> list[Notification]:
         deadline = start + timedelta(hours=hours)
         if "deadline_text" in rule:
             text = rule["deadline_text"]
-        elif hours % 24 == 0:
+        elif hours % 24 == 0 and hours >= 24 * 7:  # short clocks (GDPR's 72 hours) are read in hours
             text = f"{deadline.date()} ({hours // 24} days after discovery)"
         else:
             text = f"{deadline:%Y-%m-%d %H:%M} UTC ({hours} hours after discovery)"

@@ -10,10 +10,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from posture.catalogue import ActionSpec, Catalogue, load_catalogue
-from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Plan, Severity, Status
+from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Phase, Plan, Severity, Status
 from posture.notify import notification_duties
 
 DUE_DAYS = {1: 1, 2: 7, 3: 30, 4: 90}
+# After a breach, containment comes first; in a readiness review the guides' order stands.
+PHASE_ORDER = {
+    Mode.INCIDENT: [Phase.CONTAIN, Phase.IDENTIFY, Phase.CONSULT, Phase.EVALUATE, Phase.RESTORE, Phase.NOTIFY,
+                    Phase.PREVENT],
+    Mode.READINESS: list(Phase),
+}
 WINDOW = {1: "within 24 hours", 2: "within 7 days", 3: "within 30 days", 4: "within 90 days"}
 # A triggering finding's severity moves the action's priority (a critical finding makes it sooner).
 SEVERITY_SHIFT = {Severity.CRITICAL: -1, Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2, Severity.INFO: 2}
@@ -60,7 +66,8 @@ def build_plan(assessment: Assessment, catalogue: Catalogue | None = None) -> Pl
             notes=tuple(notes),
         ))
     order = list(cat.actions)
-    actions.sort(key=lambda a: (a.priority, a.phase.order, order.index(a.id)))
+    phases = PHASE_ORDER[mode]
+    actions.sort(key=lambda a: (a.priority, phases.index(a.phase), order.index(a.id)))
     notifications = notification_duties(assessment) if mode is Mode.INCIDENT else ()
     return Plan(mode=mode, generated=generated, actions=tuple(actions), notifications=tuple(notifications))
 

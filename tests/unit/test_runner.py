@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from posture.config import load_config
+from posture.errors import ConfigError
+from posture.models import CheckStatus, Status
+from posture.runner import CheckFinished, CheckProgress, CheckStarted, RunFinished, Runner, RunStarted
+from posture.testing import minimal_config, write_config
+from tests.fakes import barrier_checks, fake_registry
+
+
+def _config(tmp_path: Path, checks: dict, registry=None):  # type: ignore[no-untyped-def]
+    registry = registry or fake_registry()
+    return load_config(write_config(tmp_path, minimal_config(checks=checks)), registry), registry
+
+
+def test_events_arrive_in_order_and_findings_are_collected(tmp_path: Path) -> None:
+    config, registry = _config(tmp_path, {"finds": {"count": 2}})
+    events = list(Runner(config, registry).events())
+    assert isinstance(events[0], RunStarted)
+    assert set(events[0].checks) == {"readiness", "finds"}
+    assert any(isinstance(e, CheckStarted) and e.check == "finds" for e in events)
+    assert any(isinstance(e, CheckProgress) and e.message == "half way" for e in events)
+    finished = [e.result for e in events if isinstance(e, CheckFinished)]
+    assert {r.check for r in finished} == {"readiness", "finds"}
+    assessment = events[-1].assessment  # type: ignore[union-attr]
+    assert isinstance(events[-1], RunFinished)
+    finds = next(c for c in assessment.checks if c.check == "finds")
+    assert finds.status is CheckStatus.OK and len(finds.findings) == 2 and finds.facts == {"count": 2}
+    assert assessment.plan is not None and assessment.plan.actions
+
+
+def test_a_failing_check_is_an_error_and_the_others_go_on(tmp_path: Path) -> None:
+    config, registry = _config(tmp_path, {"broken": {}, "buggy": {}, "finds": {}})
+    assessment = Runner(config, registry).run()
+    by_id = {c.check: c for c in assessment.checks}
+    assert by_id["broken"].status is CheckStatus.ERROR and by_id["broken"].error == "the scanner fell over"
+    assert by_id["buggy"].status is CheckStatus.ERROR and "ZeroDivisionError" in by_id["buggy"].error
+    assert by_id["finds"].status is CheckStatus.OK
+    assert not any(f.status is Status.PASS for f in by_id["broken"].findings)
+    assert any(a.id == "complete-assessment" for a in assessment.plan.actions)  # type: ignore[union-attr]
+
+
+def test_a_hung_check_times_out_as_an_error(tmp_path: Path) -> None:
+    config, registry = _config(tmp_path, {"hangs": {}, "finds": {}})
+    assessment = Runner(config, registry).run()
+    hangs = next(c for c in assessment.checks if c.check == "hangs")
+    assert hangs.status is CheckStatus.ERROR and "did not finish within 0.5 s" in hangs.error
+
+
+def test_checks_run_concurrently(tmp_path: Path) -> None:
+    together = barrier_checks(3)
+    registry = fake_registry(*together)
+    config, _ = _config(tmp_path, {c.meta.id: {} for c in together}, registry)
+    assessment = Runner(config, registry).run()
+    assert all(c.status is CheckStatus.OK for c in assessment.checks), [c.error for c in assessment.checks]
+
+
+def test_cancelling_one_check_leaves_the_others(tmp_path: Path) -> None:
+    config, registry = _config(tmp_path, {"sleeps": {}, "finds": {}})
+    runner = Runner(config, registry)
+    results = {}
+    for event in runner.events():
+        if isinstance(event, CheckStarted) and event.check == "sleeps":
+            runner.cancel("sleeps")
+        if isinstance(event, CheckFinished):
+            results[event.result.check] = event.result
+    assert results["sleeps"].status is CheckStatus.ERROR and "cancelled" in results["sleeps"].error
+    assert results["finds"].status is CheckStatus.OK
+
+
+def test_bad_evidence_stops_the_run_before_any_check_runs(tmp_path: Path) -> None:
+    config, registry = _config(tmp_path, {"badevidence": {}, "finds": {}})
+    with pytest.raises(ConfigError) as caught:
+        Runner(config, registry).prepare()
+    assert caught.value.lines() == ["evidence/x.txt:3: MinimumPasswordLength: expected a number"]
+
+
+def test_only_runs_the_selected_checks_and_marks_the_rest_skipped(tmp_path: Path) -> None:
+    config, registry = _config(tmp_path, {"finds": {}, "passes": {}})
+    assessment = Runner(config, registry, only={"passes"}).run()
+    by_id = {c.check: c.status for c in assessment.checks}
+    assert by_id == {"passes": CheckStatus.OK, "readiness": CheckStatus.SKIPPED, "finds": CheckStatus.SKIPPED}
