@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from posture.cli import main
+from posture.testing import minimal_config, write_config
+
+INCIDENT = {"discovered": "2026-11-20", "kind": "ransomware", "compromised_assets": ["127.0.0.21"],
+            "personal_data_exposed": "unknown"}
+
+
+def readiness_only(tmp_path: Path, **sections: object) -> Path:
+    data = minimal_config(**sections)
+    data["organization"]["contacts"] = {"it_provider": "Bayou IT", "attorney": "Hale LLP",
+                                        "cyber_insurer": "Mutual", "incident_lead": "Owner"}
+    return write_config(tmp_path, data)
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "posture", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, "PYTHONWARNINGS": "error"}, timeout=120)
+
+
+def test_scan_writes_every_format_and_prints_the_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = readiness_only(tmp_path, incident=INCIDENT)
+    code = main(["scan", str(config), "--out", str(tmp_path / "out"), "--quiet"])
+    printed = capsys.readouterr().out.split()
+    assert code == 1  # a declared incident is a high finding
+    assert sorted(Path(p).name for p in printed) == ["posture-plan.html", "posture-plan.md", "posture-results.json"]
+    results = json.loads((tmp_path / "out/posture-results.json").read_text())
+    assert results["schema"] == "posture/results@1"
+    assert (tmp_path / "out/posture-plan.md").stat().st_mode & 0o777 == 0o600
+
+
+def test_exit_codes_follow_fail_on(tmp_path: Path) -> None:
+    config = readiness_only(tmp_path)
+    out = str(tmp_path / "out")
+    assert main(["scan", str(config), "--out", out, "-q"]) == 0
+    incident = readiness_only(tmp_path, incident=INCIDENT)
+    assert main(["scan", str(incident), "--out", out, "-q", "--fail-on", "critical"]) == 1  # compromised asset
+    assert main(["scan", str(incident), "--out", out, "-q", "--fail-on", "none"]) == 0
+
+
+def test_a_broken_config_is_one_located_line_exit_2_no_traceback_nothing_written(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("version: 1\norganization:\n  name: X\n  nmae: Y\nreport: {out_dir: out}\n")
+    proc = run("scan", str(config))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"posture: {config}:4:3: organization.nmae: unknown key (did you mean 'name'?)")
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_init_schema_and_checks(tmp_path: Path) -> None:
+    starter = tmp_path / "posture.yaml"
+    proc = run("init", str(starter))
+    assert proc.returncode == 0 and starter.exists()
+    again = run("init", str(starter))
+    assert again.returncode == 2 and "already exists" in again.stderr
+    config = readiness_only(tmp_path / "")
+    valid = run("validate", str(config))
+    assert valid.returncode == 0 and "OK (readiness mode" in valid.stdout
+    schema = json.loads(run("schema").stdout)
+    assert "readiness" in schema["properties"]["checks"]["properties"]
+    listed = run("checks").stdout
+    assert "readiness" in listed and "built-in" in listed
+
+
+def test_plan_re_renders_from_results_without_scanning(tmp_path: Path) -> None:
+    config = readiness_only(tmp_path, incident=INCIDENT)
+    main(["scan", str(config), "--out", str(tmp_path / "first"), "-q", "--no-history"])
+    first = (tmp_path / "first/posture-plan.md").read_text()
+    proc = run("plan", str(tmp_path / "first/posture-results.json"), "--out", str(tmp_path / "again"),
+               "--format", "markdown")
+    assert proc.returncode == 0
+    assert (tmp_path / "again/posture-plan.md").read_text() == first
+
+
+def test_plan_on_a_broken_results_file_names_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "r.json"
+    bad.write_text(json.dumps({"schema": "posture/results@1", "findings": [{"check": 3}]}))
+    proc = run("plan", str(bad))
+    assert proc.returncode == 2 and f"{bad}: findings[0]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_headless_scan_never_imports_textual(tmp_path: Path) -> None:
+    config = readiness_only(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "posture", "scan", str(config), "--out", str(tmp_path / "o"),
+         "-q", "--no-history"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
+    assert "posture.runner" in imported and "reports.markdown" in imported
+    assert not [m for m in imported if m == "textual" or m.startswith("textual.")]
