@@ -81,7 +81,9 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
+    quiet = getattr(args, "quiet", False)
+    level = logging.DEBUG if args.verbose else logging.ERROR if quiet else logging.WARNING
+    logging.basicConfig(level=level, stream=sys.stderr,
                         format="posture: %(levelname)s: %(message)s")
     if not args.command:
         parser.print_help(sys.stderr)
@@ -160,7 +162,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         print(path)
     alert_failed = _alerts(config, assessment, args)
     code = exit_code(assessment, args.fail_on)
-    if alert_failed and args.strict_alerts and code == ExitCode.OK:
+    # A cron job that relies on the alert must hear that it was lost, even over "findings" or "incomplete".
+    if alert_failed and args.strict_alerts:
         return ExitCode.OUTPUT
     return code
 
@@ -184,8 +187,12 @@ def _record(history: Any, assessment: Assessment) -> None:
 
 
 def _write(assessment: Assessment, out_dir: Path, formats: list[str], audience: str) -> list[Path]:
+    import uuid
+
     from reports import write_reports
 
+    # The id goes into the results JSON before it is written, so the file and the history agree.
+    assessment.run_id = assessment.run_id or uuid.uuid4().hex[:12]
     if audience == "staff" and "json" in formats:
         print("posture: note: the staff edition has no JSON (it would carry the evidence)", file=sys.stderr)
     return write_reports(assessment, out_dir, formats, audience)
@@ -195,11 +202,13 @@ def _alerts(config: Any, assessment: Assessment, args: argparse.Namespace) -> bo
     """Send the configured alert; True when it failed. Never blocks the reports (already written)."""
     if config.alerts is None:
         return False
+    from posture.alerts import send_alert
+
     try:
-        from posture.alerts import send_alert
-    except ImportError:  # alerts are optional: without the module, nothing is sent
-        return False
-    return not send_alert(config.alerts, assessment)
+        return not send_alert(config.alerts, assessment)
+    except Exception as exc:  # noqa: BLE001 - send_alert never raises by design; belt and braces
+        logging.getLogger("posture.alerts").error("alert not sent: %s", type(exc).__name__)
+        return True
 
 
 def exit_code(assessment: Assessment, fail_on: str) -> int:
@@ -286,9 +295,13 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not runs:
         print(f"no recorded runs for {args.config}", file=sys.stderr)
         return ExitCode.OK
-    print(f"{'run':<13} {'finished':<26} {'problems':>8} {'errors':>6}")
+    print(f"{'run':<13} {'finished (UTC)':<20} {'problems':>8} {'new':>4} {'resolved':>8} {'errors':>6}  version")
     for run in runs:
-        print(f"{run.id:<13} {run.finished:<26} {run.failing:>8} {run.errors:>6}")
+        finished = run.finished[:19].replace("T", " ")
+        new = "-" if run.new is None else str(run.new)
+        resolved = "-" if run.resolved is None else str(run.resolved)
+        print(f"{run.id:<13} {finished:<20} {run.failing:>8} {new:>4} {resolved:>8} {run.errors:>6}  "
+              f"{run.tool_version}")
     return ExitCode.OK
 
 

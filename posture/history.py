@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from posture.errors import InputError, OutputError
-from posture.models import Assessment
+from posture.models import Assessment, CheckStatus
 from posture.results import from_dict, to_dict
 
 SCHEMA_SQL = """
@@ -101,12 +101,20 @@ class History:
             )
         return assessment.run_id
 
-    def latest(self, config_id: str) -> Assessment | None:
+    def latest(self, config_id: str, *, complete: bool = True) -> Assessment | None:
+        """The newest run of a config; by default the newest that ran every check (no `--only` run).
+
+        Comparing with a partial run would make every finding of the checks it skipped look new.
+        """
         with self._connect() as conn:
-            row = conn.execute(
-                "SELECT results FROM runs WHERE config_id=? ORDER BY finished DESC LIMIT 1", (config_id,)
-            ).fetchone()
-        return self._load(row[0]) if row else None
+            rows = conn.execute(
+                "SELECT results FROM runs WHERE config_id=? ORDER BY finished DESC LIMIT 50", (config_id,)
+            ).fetchall()
+        for (text,) in rows:
+            run = self._load(text)
+            if not complete or all(c.status is not CheckStatus.SKIPPED for c in run.checks):
+                return run
+        return None
 
     def get(self, run_id: str) -> Assessment:
         with self._connect() as conn:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
+from posture.catalogue import load_catalogue
 from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Phase, Severity, Status
 from posture.planner import WINDOW
-from reports.text import cell, code_block, md
+from reports.text import cell, code_block, md, scrub
 
 AUDIENCES = ("consultant", "staff")
 PHASE_TITLES = {
@@ -30,7 +32,7 @@ def render(assessment: Assessment, audience: str = "consultant") -> str:
     out += _summary(assessment, staff)
     out += _actions(assessment, staff)
     out += _notifications(assessment)
-    out += _training_asks(assessment) if staff else []
+    out += _training_asks(assessment, _sensitive_strings(assessment)) if staff else []
     if not staff:
         out += _drift(assessment)
         out += _findings(assessment)
@@ -51,7 +53,8 @@ def _header(a: Assessment, staff: bool) -> list[str]:
     else:
         title = f"# Security action plan: {org}"
         line = "**Readiness review**"
-    out = [title, "", f"{line} · generated {generated} · posture {md(a.tool_version)} · {edition}", ""]
+    tool = "" if staff else f" · posture {md(a.tool_version)}"
+    out = [title, "", f"{line} · generated {generated}{tool} · {edition}", ""]
     auth = a.scope.get("authorization")
     if auth and not staff:
         out += [f"> Scanning authorised by: {md(auth)}", ""]
@@ -80,7 +83,7 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
         out.append(f"| Could not be checked | {cell(what)} |")
     if skipped:
         out.append(f"| Not run this time | {cell(', '.join(c.title for c in skipped))} |")
-    if a.drift and not staff:
+    if a.drift:
         d = a.drift
         out.append(f"| Since the last run ({d.previous_finished.date()}) | {len(d.new)} new · "
                    f"{len(d.resolved)} resolved · {len(d.unchanged)} unchanged |")
@@ -116,15 +119,14 @@ def _actions(a: Assessment, staff: bool) -> list[str]:
 
 def _action(a: Assessment, action: Action, staff: bool, redact: list[str]) -> list[str]:
     due = f"due {action.due.isoformat()}" if action.due else WINDOW[action.priority]
-    detail = action.detail
-    for secret in redact:
-        detail = detail.replace(secret, "the affected devices")
-    lines = [f"- [ ] **{md(action.title)}** ({due}; owner: ________)", f"  {md(detail)}"]
+    detail = scrub(action.detail, redact) if staff else action.detail
+    new = " **NEW**" if _is_new(a, action) else ""
+    lines = [f"- [ ] **{md(action.title)}** ({due}; owner: ________){new}", f"  {md(detail)}"]
     steps = "; ".join(f"\"{s.step_title}\" in *{s.guide_title}*" for s in action.guide_steps)
     lines.append(f"  *Guide:* {steps}")
     if action.findings:
         if staff:
-            lines.append(f"  *Why:* {len(action.findings)} problem(s) found by the assessment.")
+            lines.append(f"  *Why:* {_why(a, action)}")
         else:
             found = [a.finding(fid) for fid in action.findings]
             listed = "; ".join(f"`{f.id}` {md(f.title)} ({f.severity.value})" for f in found if f)
@@ -154,41 +156,139 @@ def _notifications(a: Assessment) -> list[str]:
     return out + [""]
 
 
-def _training_asks(a: Assessment) -> list[str]:
+def _is_new(a: Assessment, action: Action) -> bool:
+    """An action every one of whose causes appeared since the last run."""
+    return bool(a.drift and action.findings and set(action.findings) <= set(a.drift.new))
+
+
+def _why(a: Assessment, action: Action) -> str:
+    """The staff edition's reason: how many problems, how severe, which weaknesses; never which device."""
+    found = [f for f in (a.finding(fid) for fid in action.findings) if f]
+    counts = Counter(f.severity for f in found)
+    severities = ", ".join(f"{counts[s]} {s.value}" for s in Severity if counts.get(s))
+    weaknesses = load_catalogue().weaknesses
+    names = [weaknesses[w].title.lower() for w in action.weaknesses if w in weaknesses]
+    text = f"{len(action.findings)} problem(s) found by the assessment"
+    text += f" ({severities})" if severities else ""
+    return text + (f": {', '.join(names)}." if names else ".")
+
+
+# The training check's facts (counts by department, never names): the staff edition's training asks.
+_TRAINING_GROUPS = (("overdue", "Overdue"), ("never_trained", "Never trained"),
+                    ("new_hires_untrained", "New hires to train"), ("expiring_soon", "Expiring soon"))
+_LEGACY_GROUPS = (("overdue", "Overdue"), ("never_trained", "Never trained"), ("new_hire", "New hires to train"))
+
+
+def _training_asks(a: Assessment, redact: list[str]) -> list[str]:
     training = next((c for c in a.checks if c.check == "training" and c.status is CheckStatus.OK), None)
     if training is None:
         return []
     facts = training.facts
     out = ["## Training", ""]
-    coverage = facts.get("coverage")
-    if isinstance(coverage, (int, float)):
-        out.append(f"{coverage:.0%} of staff have current security-awareness training. Everyone should complete "
-                   "it at hire and at least once a year, phishing included.")
-        out.append("")
-    by_dept = facts.get("by_department")
-    if isinstance(by_dept, dict) and by_dept:
-        out += ["| Department | Overdue | Never trained | New hires to train |", "|---|---|---|---|"]
-        for dept, counts in sorted(by_dept.items()):
-            if isinstance(counts, dict):
-                out.append(f"| {cell(dept)} | {counts.get('overdue', 0)} | {counts.get('never_trained', 0)} | "
-                           f"{counts.get('new_hire', 0)} |")
+    percent = _coverage_percent(facts.get("coverage"))
+    if percent is not None:
+        out += [f"{percent}% of staff have current security-awareness training. Everyone should complete it "
+                "when they join and at least once a year, phishing included.", ""]
+    asks = _training_ask_lines(facts)
+    if asks:
+        out += asks + [""]
+    table = _department_table(facts)
+    if table:
+        header, rows = table
+        out += ["| Department | " + " | ".join(header) + " |", "|---" * (len(header) + 1) + "|"]
+        out += [f"| {cell(scrub(dept, redact, 'a department'))} | " + " | ".join(str(n) for n in counts) + " |"
+                for dept, counts in rows]
         out.append("")
     return out
+
+
+def _coverage_percent(coverage: Any) -> int | None:
+    if isinstance(coverage, dict):
+        coverage = coverage.get("percent", coverage.get("fraction"))
+        if isinstance(coverage, int) and not isinstance(coverage, bool):
+            return coverage
+    if isinstance(coverage, float) and 0 <= coverage <= 1:
+        return int(coverage * 100)
+    return None
+
+
+def _training_ask_lines(facts: dict[str, Any]) -> list[str]:
+    asks = {
+        "overdue": "{whose} training has lapsed (the oldest since {due}): book them onto the next session.",
+        "never_trained": "{who} never been trained: train them first.",
+        "new_hires_untrained": "{who} joined recently and still need training (due {due}).",
+        "expiring_soon": "{whose} training lapses soon (from {due}): book renewals now.",
+    }
+    out = []
+    for key, template in asks.items():
+        group = facts.get(key)
+        n = group.get("count") if isinstance(group, dict) else None
+        if isinstance(group, dict) and isinstance(n, int) and n > 0:
+            due = group.get("earliest_due")
+            text = template.format(
+                whose=f"{n} person's" if n == 1 else f"{n} people's",
+                who=f"{n} person has" if n == 1 else f"{n} people have",
+                due=due if isinstance(due, str) else "now")
+            out.append(f"- {md(text)}")
+    phishing = facts.get("phishing")
+    repeat = phishing.get("repeat_clickers") if isinstance(phishing, dict) else None
+    if isinstance(repeat, int) and repeat > 0:
+        who = "1 person" if repeat == 1 else f"{repeat} people"
+        out.append(f"- {who} fell for more than one practice phishing email: a short one-to-one refresher helps.")
+    return out
+
+
+def _department_table(facts: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[int]]]] | None:
+    columns: list[tuple[str, dict[str, Any]]] = []
+    departments = facts.get("departments")
+    if isinstance(departments, dict):
+        columns.append(("Staff", {d: v.get("staff", 0) for d, v in departments.items() if isinstance(v, dict)}))
+        columns.append(("Current", {d: v.get("current", 0) for d, v in departments.items() if isinstance(v, dict)}))
+    for key, label in _TRAINING_GROUPS:
+        group = facts.get(key)
+        if isinstance(group, dict) and isinstance(group.get("by_department"), dict):
+            columns.append((label, group["by_department"]))
+    legacy = facts.get("by_department")  # {dept: {overdue, never_trained, new_hire}}
+    if isinstance(legacy, dict):
+        for key, label in _LEGACY_GROUPS:
+            columns.append((label, {d: v.get(key, 0) for d, v in legacy.items() if isinstance(v, dict)}))
+    phishing = facts.get("phishing")
+    if isinstance(phishing, dict) and isinstance(phishing.get("repeat_clickers_by_department"), dict):
+        columns.append(("Repeat phishing clicks", phishing["repeat_clickers_by_department"]))
+    names = sorted({str(d) for _, counts in columns for d in counts})
+    if not names:
+        return None
+    rows = [(d, [_count(counts.get(d)) for _, counts in columns]) for d in names]
+    return [label for label, _ in columns], rows
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _drift(a: Assessment) -> list[str]:
     if not a.drift:
         return []
     d = a.drift
-    out = [f"## Changes since the last run ({d.previous_finished.date()})", ""]
-    if d.new:
-        out.append(f"New problems: {len(d.new)} (marked **NEW** below).")
+    out = [f"## Changes since the last run ({d.previous_finished.date()})", "",
+           f"Compared with run `{md(d.previous_run)}` of {d.previous_finished:%Y-%m-%d %H:%M} UTC: "
+           f"{len(d.new)} new, {len(d.resolved)} resolved, {len(d.unchanged)} unchanged.", ""]
+    new = [f for f in (a.finding(fid) for fid in d.new) if f]
+    if new:
+        out += ["New problems (marked **NEW** below):", ""]
+        out += [_change_line(f) for f in new] + [""]
     if d.resolved:
-        out += ["", "Resolved since then:", ""]
-        out += [f"- {md(f.title)}" + (f" ({md(f.asset)})" if f.asset else "") for f in d.resolved]
+        out += ["Resolved since then:", ""]
+        out += [_change_line(f) for f in d.resolved] + [""]
+    if d.unchanged:
+        out += [f"Still open from last time: {len(d.unchanged)} problem(s), listed under Findings.", ""]
     if not d.new and not d.resolved:
-        out.append("Nothing changed.")
-    return out + [""]
+        out += ["Nothing new and nothing resolved since the last run.", ""]
+    return out
+
+
+def _change_line(f: Finding) -> str:
+    return f"- **{f.severity.value.upper()}** {md(f.title)}" + (f" · asset {md(f.asset)}" if f.asset else "")
 
 
 def _findings(a: Assessment) -> list[str]:
@@ -261,10 +361,14 @@ def _about(a: Assessment, staff: bool) -> list[str]:
 
 
 def _sensitive_strings(a: Assessment) -> list[str]:
-    """Strings the staff edition must not show: compromised assets, target addresses and names."""
-    values: set[str] = set((a.incident or {}).get("compromised_assets") or [])
+    """Strings the staff edition must not show: compromised assets, target addresses and names, and the
+    asset of every finding (hosts, accounts, people)."""
+    values: set[str] = {str(v) for v in (a.incident or {}).get("compromised_assets") or []}
     for target in a.scope.get("targets", []):
-        values.update(str(target.get(k)) for k in ("address", "name") if target.get(k))
+        if isinstance(target, dict):
+            values.update(str(target[k]) for k in ("address", "name") if target.get(k))
+    resolved = a.drift.resolved if a.drift else ()
+    values.update(f.asset for f in (*a.findings, *resolved) if f.asset)
     return sorted(values, key=len, reverse=True)
 
 

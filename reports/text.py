@@ -33,3 +33,27 @@ def code_block(lines: list[str] | tuple[str, ...], info: str = "text") -> str:
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+# What the staff edition must never show, whatever text it came in: addresses (v4, v6, with a port or
+# prefix length) and "port N" / "N/tcp" / "tcp/N" mentions.
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?::\d{1,5})?(?![\w.])")
+_IPV6 = re.compile(
+    r"(?<![\w:.])\[?(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){2})[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%\w+)?\]?"
+    r"(?:/\d{1,3})?(?::\d{1,5})?(?![\w:])"
+)
+_PORT = r"\d{1,5}(?:/(?:tcp|udp))?"
+_PORTS = re.compile(
+    rf"\b(?:\d{{1,5}}/(?:tcp|udp)|(?:tcp|udp)/\d{{1,5}}|ports?\s+{_PORT}(?:(?:\s*,\s*|\s+and\s+|\s+or\s+){_PORT})*)\b",
+    re.I,
+)
+
+
+def scrub(text: str, sensitive: list[str], placeholder: str = "the affected devices") -> str:
+    """Replace the given sensitive strings (longest first) and anything shaped like an address or port."""
+    for value in sorted((v for v in sensitive if v), key=len, reverse=True):
+        # Whole words only: an asset named "pos" must not eat "position".
+        text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", lambda _: placeholder, text)
+    text = _IPV4.sub("[address withheld]", text)
+    text = _IPV6.sub("[address withheld]", text)
+    return _PORTS.sub("[port withheld]", text)

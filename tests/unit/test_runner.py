@@ -84,3 +84,17 @@ def test_only_runs_the_selected_checks_and_marks_the_rest_skipped(tmp_path: Path
     assessment = Runner(config, registry, only={"passes"}).run()
     by_id = {c.check: c.status for c in assessment.checks}
     assert by_id == {"passes": CheckStatus.OK, "readiness": CheckStatus.SKIPPED, "finds": CheckStatus.SKIPPED}
+
+
+def test_drift_compares_with_the_last_complete_run_not_a_partial_one(tmp_path: Path) -> None:
+    from posture.history import History
+
+    config, registry = _config(tmp_path, {"finds": {}, "passes": {}})
+    history = History(tmp_path / "h.sqlite")
+    history.record(Runner(config, registry).run())
+    history.record(Runner(config, registry, only={"passes"}).run())
+    previous = history.latest(config.identity)
+    assert previous is not None and all(c.status is not CheckStatus.SKIPPED for c in previous.checks)
+    again = Runner(config, registry, previous=previous).run()
+    assert again.drift is not None and again.drift.new == ()
+    assert any(fid.startswith("finds-") for fid in again.drift.unchanged)
