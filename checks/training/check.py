@@ -1,0 +1,125 @@
+"""The Check: parse both files in prepare (so a broken file stops the run before anything runs),
+judge against the run's date in run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from checks.training.findings import Sources, build
+from checks.training.options import TrainingOptions
+from checks.training.parse import Parsed, RowErrors, parse_roster, parse_staff
+from checks.training.people import CourseFilter, match, roster_people, staff_people
+from checks.training.rules import judge
+from checks.training.table import gc_paused
+from posture.check import Check, CheckContext, CheckMeta
+from posture.config import Config
+from posture.errors import InputError
+from posture.models import Finding
+
+KEY = ("checks", "training")
+
+
+def run_date(now: datetime) -> date:
+    """The run's calendar date in UTC."""
+    return now.astimezone(UTC).date() if now.tzinfo else now.date()
+
+
+class TrainingCheck(Check):
+    meta = CheckMeta(
+        id="training",
+        title="Security awareness training",
+        description="Reads training completions (and the staff list) and names who is overdue, never trained, "
+                    "a new hire past the window, a repeat phishing clicker, or on the roster but no longer staff.",
+        weaknesses=("employee-ignorance", "weak-passwords"),
+        needs=frozenset({"files"}),
+        timeout_s=120,
+    )
+    Options = TrainingOptions
+
+    def __init__(self) -> None:
+        self._roster: Parsed | None = None
+        self._staff: Parsed | None = None
+
+    def describe_evidence(self, options: object, config: Config) -> list[str]:
+        assert isinstance(options, TrainingOptions)
+        lines = [f"training roster: {config.resolve(options.roster)}"]
+        if options.staff:
+            lines.append(f"staff list: {config.resolve(options.staff)}")
+        return lines
+
+    def prepare(self, ctx: CheckContext) -> None:
+        opts: TrainingOptions = ctx.options
+        with gc_paused():
+            self._parse(ctx, opts)
+        assert self._roster is not None
+        self._check_columns(ctx, opts, self._roster, self._staff)
+        self._check_courses(ctx, opts, self._roster)
+
+    def _parse(self, ctx: CheckContext, opts: TrainingOptions) -> None:
+        """Both files, every bad row of both reported at once."""
+        explicit = opts.columns.mapped()
+        problems: list[InputError] = []
+        try:
+            self._roster = parse_roster(ctx.resolve(opts.roster), explicit=explicit, date_format=opts.date_format,
+                                        delimiter=opts.delimiter_char, today=run_date(ctx.now))
+        except RowErrors as exc:
+            problems += exc.problems
+        if opts.staff:
+            try:
+                self._staff = parse_staff(ctx.resolve(opts.staff), explicit=explicit, date_format=opts.date_format,
+                                          delimiter=opts.delimiter_char)
+            except RowErrors as exc:
+                problems += exc.problems
+        if problems:
+            raise RowErrors(problems)
+
+    @staticmethod
+    def _check_columns(ctx: CheckContext, opts: TrainingOptions, roster: Parsed, staff: Parsed | None) -> None:
+        """A header named in `columns:` must exist somewhere: a typo must not fall back silently."""
+        for field, header in opts.columns.mapped().items():
+            used = field in roster.columns.explicit or (staff is not None and field in staff.columns.explicit)
+            if not used:
+                files = Path(opts.roster).name + (f" or {Path(opts.staff).name}" if opts.staff else "")
+                headers = ", ".join(repr(h) for h in roster.columns.headers if h.strip())
+                raise ctx.config.locate((*KEY, "columns", field),
+                                        f"no column {header!r} in {files} (roster headers: {headers})")
+
+    @staticmethod
+    def _check_courses(ctx: CheckContext, opts: TrainingOptions, roster: Parsed) -> None:
+        """`courses:` that match no completed row are a typo, not "nobody is trained"."""
+        if not opts.courses:
+            return
+        if "course" not in roster.columns.index:
+            raise ctx.config.locate((*KEY, "courses"), f"{Path(opts.roster).name} has no course column to filter "
+                                    "on; remove courses or name the column under columns.course")
+        counts = CourseFilter(opts.courses)
+        if any(r.completed is not None and counts(r.course) for r in roster.records):
+            return
+        found = sorted({r.course for r in roster.records if r.course})
+        shown = ", ".join(repr(c) for c in found[:8]) + (" ..." if len(found) > 8 else "")
+        raise ctx.config.locate((*KEY, "courses"), f"no completed course in {Path(opts.roster).name} matches "
+                                f"these names (courses found: {shown or 'none'})")
+
+    def run(self, ctx: CheckContext) -> Iterable[Finding]:
+        opts: TrainingOptions = ctx.options
+        if self._roster is None:
+            self.prepare(ctx)
+        assert self._roster is not None
+        with gc_paused():
+            learners = roster_people(self._roster.records, CourseFilter(opts.courses))
+            staff = staff_people(self._staff.records) if self._staff is not None else None
+            judgement = judge(match(learners, staff), run_date(ctx.now), valid_days=opts.valid_days,
+                              new_hire_days=opts.new_hire_days, expiring_days=opts.expiring_days)
+        sources = Sources(
+            check_id=self.meta.id,
+            roster=self._roster.path.name,
+            staff=self._staff.path.name if self._staff is not None else None,
+            has_phishing=self._roster.has_phishing,
+            customer_data=list(ctx.config.organization.customer_data),
+        )
+        findings, facts = build(judgement, sources)
+        facts["roster"] = {"file": sources.roster, "rows": len(self._roster.records), "people": len(learners)}
+        ctx.facts.update(facts)
+        return findings

@@ -1,0 +1,220 @@
+"""Dates as exports write them: ISO, US 03/15/2025, European 15.03.2025 or 15/03/2025, Excel serials,
+"15 Mar 2025", with or without a time.
+
+Each distinct string is parsed once (a 50,000-row roster has a few hundred distinct dates). Slash
+and dash dates could be month-first or day-first, so the order is decided once per file from the
+values that settle it (a 25 can only be a day); a file that never settles it, or settles it both
+ways, is an error that says how to fix it, never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from posture.errors import InputError
+
+# A time after the date ("T14:22:01Z", " 2:22 PM", " 08:00 +0200") is dropped before the date is read:
+# a roster with timestamps has thousands of distinct strings but only hundreds of distinct dates.
+_CLOCK = re.compile(r"\d{1,2}(?::\d{2}){1,2}(?:[.,]\d+)?\s*(?:[ap]\.?m\.?)?\s*(?:z|utc|gmt|[+-]\d{2}:?\d{2})?", re.I)
+_ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_PAIR = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})")
+_DOTTED = re.compile(r"(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4}|\d{2})\.?")
+_SERIAL = re.compile(r"(\d{1,6})(?:\.\d+)?")
+_WEEKDAY = r"(?:[a-z]{3,9}\.?,?\s+)?"
+_MONTH_FIRST = re.compile(_WEEKDAY + r"([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.I)
+_DAY_FIRST = re.compile(_WEEKDAY + r"(\d{1,2})(?:st|nd|rd|th)?[\s-]+([a-z]{3,9})\.?,?[\s-]+(\d{4}|\d{2})", re.I)
+
+_MONTHS = {name: number for number, names in enumerate((
+    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+    ("nov", "november"), ("dec", "december")), start=1) for name in names}
+
+# Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in). Outside this window a bare
+# number in a date column is far more likely a typo than a date (1954-10-03 ... 2119-01-10).
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SERIAL_RANGE = (20000, 80000)
+
+EXPECTED = "expected e.g. 2025-03-15, 03/15/2025, 15.03.2025, 15 Mar 2025 or an Excel date number"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """Where a date string first appeared, for messages."""
+
+    line: int
+    column: int | None
+    header: str
+
+
+@dataclass(frozen=True)
+class _Pair:
+    first: int
+    second: int
+    year: int
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if len(text) == 2:  # the strptime %y pivot: 69-99 are 1900s, 00-68 are 2000s
+        year += 1900 if year >= 69 else 2000
+    return year
+
+
+@dataclass(frozen=True)
+class _Bad:
+    reason: str  # completes "'<text>' ..."
+
+
+NOT_REAL = _Bad("is not a real date")
+NOT_A_DATE = _Bad(f"is not a date ({EXPECTED})")
+
+
+def _make(year: int, month: int, day: int) -> date | _Bad:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return NOT_REAL
+
+
+def _date_part(text: str) -> str:
+    """The text without a trailing time of day. String operations first: this runs once per distinct
+    string, and a regex search over every position cost more than all the rest of the date reading."""
+    colon = text.find(":")
+    if colon < 0:
+        return text
+    start = colon
+    while start > 0 and text[start - 1].isdigit():
+        start -= 1
+    head = text[:start]
+    if not head or not (head[-1] in "Tt" or head[-1].isspace()) or not _CLOCK.fullmatch(text, start):
+        return text
+    return head[:-1].rstrip() if head[-1] in "Tt" else head.rstrip()
+
+
+def _unambiguous(text: str) -> date | _Bad | None:
+    """A date that can only be read one way; why it is not a date; or None when the form is not one of these."""
+    if m := _ISO.fullmatch(text):
+        return _make(int(m[1]), int(m[2]), int(m[3]))
+    if m := _COMPACT.fullmatch(text):
+        return _make(int(m[1]), int(m[2]), int(m[3]))
+    if m := _DOTTED.fullmatch(text):  # dots are day-first wherever they are written
+        return _make(_year(m[3]), int(m[2]), int(m[1]))
+    if m := _SERIAL.fullmatch(text):
+        serial = float(text)
+        if not _SERIAL_RANGE[0] <= serial <= _SERIAL_RANGE[1]:
+            return NOT_A_DATE
+        return _EXCEL_EPOCH + timedelta(days=int(serial))
+    if m := _MONTH_FIRST.fullmatch(text):
+        month = _MONTHS.get(m[1].casefold())
+        return _make(int(m[3]), month, int(m[2])) if month else None
+    if m := _DAY_FIRST.fullmatch(text):
+        month = _MONTHS.get(m[2].casefold())
+        return _make(_year(m[3]), month, int(m[1])) if month else None
+    return None
+
+
+def _classify(part: str) -> date | _Bad | _Pair:
+    """The date part of a string (no time) read as a date, a month/day pair to decide later, or not a date."""
+    found = _unambiguous(part)
+    if found is not None:
+        return found
+    if m := _PAIR.fullmatch(part):
+        return _Pair(int(m[1]), int(m[3]), _year(m[4]))
+    return NOT_A_DATE
+
+
+def _with_format(text: str, fmt: str) -> date | str:
+    part = _date_part(text)
+    for candidate in (text, part):
+        try:
+            return datetime.strptime(candidate, fmt).date()
+        except ValueError:
+            continue
+    found = _unambiguous(part)
+    if isinstance(found, date):
+        return found
+    return f"{text!r} does not match date_format {fmt!r}"
+
+
+def read_dates(
+    values: Iterable[str], where: Callable[[str], Seen], *, date_format: str | None, path: str
+) -> tuple[dict[str, date], dict[str, str]]:
+    """Parse the distinct date strings of one file: (dates by string, error message by string).
+
+    `where` says where a string first appeared, for messages. Raises InputError when the file's slash
+    or dash dates could be read month-first or day-first.
+    """
+    dates: dict[str, date] = {}
+    errors: dict[str, str] = {}
+    if date_format:
+        for text in values:
+            result = _with_format(text, date_format)
+            if isinstance(result, date):
+                dates[text] = result
+            else:
+                errors[text] = result
+        return dates, errors
+    pairs: dict[str, _Pair] = {}
+    kinds: dict[str, date | _Bad | _Pair] = {}  # by date part
+    for text in values:
+        part = _date_part(text)
+        kind = kinds.get(part)
+        if kind is None:
+            kind = kinds[part] = _classify(part)
+        if isinstance(kind, date):
+            dates[text] = kind
+        elif isinstance(kind, _Bad):
+            errors[text] = f"{text!r} {kind.reason}"
+        else:
+            pairs[text] = kind
+    if pairs:
+        day_first = _decide_order(pairs, where, path)
+        for text, pair in pairs.items():
+            day, month = (pair.first, pair.second) if day_first else (pair.second, pair.first)
+            made = _make(pair.year, month, day)
+            if isinstance(made, date):
+                dates[text] = made
+            else:
+                errors[text] = f"{text!r} {made.reason}"
+    return dates, errors
+
+
+def _decide_order(pairs: Mapping[str, _Pair], where: Callable[[str], Seen], path: str) -> bool:
+    """True when the file's numeric dates are day-first, False when month-first."""
+    day_first = [t for t, p in pairs.items() if p.first > 12 >= p.second]
+    month_first = [t for t, p in pairs.items() if p.second > 12 >= p.first]
+    if day_first and month_first:
+        a, b = _first_seen(day_first, where), _first_seen(month_first, where)
+        later = max(a, b, key=lambda t: where(t).line)
+        raise InputError(
+            f"this file writes dates both day-first ({a!r}, line {where(a).line}) and month-first ({b!r}, line "
+            f"{where(b).line}); make them consistent, or set date_format under checks.training "
+            "('%d/%m/%Y' or '%m/%d/%Y') and correct the rows that do not match",
+            path=path, line=where(later).line, column=where(later).column, key=where(later).header)
+    if day_first or month_first:
+        return bool(day_first)
+    ambiguous = [t for t, p in pairs.items() if p.first != p.second]
+    if not ambiguous:
+        return False  # every value reads the same both ways (01/01/2025)
+    text = _first_seen(ambiguous, where)
+    pair = pairs[text]
+    seen = where(text)
+    raise InputError(
+        f"cannot tell whether dates like {text!r} are month-first (US: {_spell(pair.second, pair.first)}) or "
+        f"day-first ({_spell(pair.first, pair.second)}): no date in the file settles it. Set date_format under "
+        "checks.training: '%m/%d/%Y' for US month-first or '%d/%m/%Y' for day-first",
+        path=path, line=seen.line, column=seen.column, key=seen.header)
+
+
+def _first_seen(texts: list[str], where: Callable[[str], Seen]) -> str:
+    return min(texts, key=lambda t: where(t).line)
+
+
+def _spell(day: int, month: int) -> str:
+    names = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December")
+    return f"{day} {names[month - 1]}"

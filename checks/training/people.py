@@ -1,0 +1,184 @@
+"""Rows to people: one person per email (or, without one, per normalised name), roster matched to staff.
+
+A learning platform and an HR system rarely agree on spelling: emails are compared case-folded, and
+names with accents, punctuation, spacing and "Last, First" order removed, so "José  Núñez" on the
+roster is "Nunez, Jose" on the HR list.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from checks.training.parse import Record, display_name
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def name_key(name: str) -> str:
+    """"Núñez, José" and "jose  NUNEZ" both become "jose nunez"."""
+    plain = unicodedata.normalize("NFKD", display_name(name))
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return _NOT_WORD.sub(" ", plain.casefold()).strip()
+
+
+@dataclass(slots=True)
+class Person:
+    name: str
+    email: str
+    department: str = ""
+    hire_date: date | None = None
+    last_completed: date | None = None
+    last_course: str = ""
+    open_status: str = ""  # the status of a row that is not a completion ("In Progress"), for evidence
+    click_total: int = 0  # the highest click count any row reported
+    click_events: int = 0  # simulations marked clicked, one per row
+    roster_lines: list[int] = field(default_factory=list)
+    staff_line: int | None = None
+
+    @property
+    def ident(self) -> str:
+        """Stable identity for finding keys: the case-folded email, else the normalised name."""
+        return self.email.casefold() if self.email else name_key(self.name)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email
+
+    @property
+    def clicks(self) -> int:
+        return self.click_total + self.click_events
+
+    def add_completion(self, when: date | None, course: str) -> None:
+        if when is not None and (self.last_completed is None or when > self.last_completed):
+            self.last_completed, self.last_course = when, course
+
+    def absorb(self, other: Person) -> None:
+        """Fold another entry for the same person into this one, keeping this one's name and email."""
+        self.name = self.name or other.name
+        self.email = self.email or other.email
+        self.department = self.department or other.department
+        self.hire_date = self.hire_date or other.hire_date
+        self.add_completion(other.last_completed, other.last_course)
+        self.open_status = self.open_status or other.open_status
+        self.click_total = max(self.click_total, other.click_total)
+        self.click_events += other.click_events
+        self.roster_lines += other.roster_lines
+
+
+class CourseFilter:
+    """Which courses count as security awareness: all, or those matching the config's names/patterns."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.patterns = [p.casefold() for p in patterns]
+        self._cache: dict[str, bool] = {}
+
+    def __call__(self, course: str) -> bool:
+        if not self.patterns:
+            return True
+        hit = self._cache.get(course)
+        if hit is None:
+            folded = " ".join(course.casefold().split())
+            hit = any(fnmatch.fnmatchcase(folded, p) for p in self.patterns)
+            self._cache[course] = hit
+        return hit
+
+
+def roster_people(records: Iterable[Record], counts: CourseFilter) -> list[Person]:
+    """One Person per learner, with the latest completion of a course that counts.
+
+    The hottest loop of a big roster: the record is unpacked once and each person's fields are only
+    written when they change.
+    """
+    by_email: dict[str, Person] = {}
+    by_name: dict[str, Person] = {}
+    for line, name, email, course, completed, status, clicks, clicked, hired, department in records:
+        if email:
+            k = email.casefold()
+            person = by_email.get(k)
+            if person is None:
+                person = by_email[k] = Person(name, email)
+        else:
+            k = name_key(name)
+            person = by_name.get(k)
+            if person is None:
+                person = by_name[k] = Person(name, "")
+        if not person.name and name:
+            person.name = name
+        if not person.department and department:
+            person.department = department
+        if person.hire_date is None and hired is not None:
+            person.hire_date = hired
+        if completed is not None:
+            if counts(course) and (person.last_completed is None or completed > person.last_completed):
+                person.last_completed, person.last_course = completed, course
+        elif status and not person.open_status:
+            person.open_status = status
+        if clicks is not None and clicks > person.click_total:
+            person.click_total = clicks
+        if clicked:
+            person.click_events += 1
+        person.roster_lines.append(line)
+    return _fold_names(by_email, by_name)
+
+
+def staff_people(records: Iterable[Record]) -> list[Person]:
+    """The HR list, duplicates merged."""
+    by_email: dict[str, Person] = {}
+    by_name: dict[str, Person] = {}
+    for r in records:
+        table, k = (by_email, r.email.casefold()) if r.email else (by_name, name_key(r.name))
+        entry = Person(r.name, r.email, r.department, r.hire_date, staff_line=r.line)
+        if k in table:
+            table[k].absorb(entry)
+        else:
+            table[k] = entry
+    return _fold_names(by_email, by_name)
+
+
+def _fold_names(by_email: dict[str, Person], by_name: dict[str, Person]) -> list[Person]:
+    """Rows without an email join the one emailed person of the same name, when there is exactly one."""
+    named: dict[str, list[Person]] = {}
+    for person in by_email.values():
+        named.setdefault(name_key(person.name), []).append(person)
+    people = list(by_email.values())
+    for k, person in by_name.items():
+        same = named.get(k, [])
+        if len(same) == 1:
+            same[0].absorb(person)
+        else:
+            people.append(person)
+    return people
+
+
+@dataclass(frozen=True)
+class Matched:
+    population: list[Person]  # the staff whose training is judged
+    departed: list[Person]  # on the roster, not on the staff list
+
+
+def match(roster: list[Person], staff: list[Person] | None) -> Matched:
+    """Attach each roster entry to its staff member: by email, else by a name unique on the staff list."""
+    if staff is None:
+        return Matched(roster, [])
+    by_email = {p.email.casefold(): p for p in staff if p.email}
+    by_name: dict[str, list[Person]] = {}
+    for p in staff:
+        by_name.setdefault(name_key(p.name), []).append(p)
+    departed = []
+    for learner in roster:
+        target = by_email.get(learner.email.casefold()) if learner.email else None
+        if target is None and learner.name:
+            same = by_name.get(name_key(learner.name), [])
+            target = same[0] if len(same) == 1 else None
+        if target is None:
+            departed.append(learner)
+            continue
+        target.absorb(learner)
+    return Matched(staff, departed)

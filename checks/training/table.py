@@ -1,0 +1,210 @@
+"""An evidence file as rows of text cells with their places: CSV in its real-world shapes, or a YAML list.
+
+CSV exports arrive with a UTF-8 byte-order mark, as UTF-16 ("Unicode text" from Excel), as
+Windows-1252, with `;` or tab delimiters, an Excel `sep=;` first line, a title line above the
+headers, blank and ragged rows. This module only turns bytes into cells; what the cells mean is
+`parse`'s business.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gc
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import repeat
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+import yaml
+
+from posture.errors import InputError
+from posture.yamlsrc import load_yaml, read_text_limited
+
+T = TypeVar("T")
+MAX_BYTES = 256 * 1024 * 1024
+DELIMITERS = (",", ";", "\t", "|")
+YAML_SUFFIXES = (".yaml", ".yml")
+csv.field_size_limit(1024 * 1024)
+
+
+class Row(NamedTuple):  # a tuple: tens of thousands are made, and a frozen dataclass costs far more
+    line: int  # 1-based line where the record starts
+    cells: list[str]
+    places: tuple[tuple[int, int], ...] | None = None  # YAML: each cell's (line, column) in the file
+
+
+@dataclass(frozen=True)
+class Table:
+    path: Path
+    records: list[Row]  # every non-blank record, header candidates included
+    fixed_header: bool = False  # YAML: the first record is the header, built from the keys
+
+    def place(self, row: Row, index: int) -> tuple[int, int]:
+        """(line, column) to report for cell `index`: the field number in CSV, the key's place in YAML."""
+        if row.places is not None and index < len(row.places):
+            return row.places[index]
+        return row.line, index + 1
+
+
+def read_table(path: Path, delimiter: str | None = None) -> Table:
+    if path.suffix.lower() in YAML_SUFFIXES:
+        return _yaml_table(path)
+    return _csv_table(path, decode(path), delimiter)
+
+
+def decode(path: Path) -> str:
+    """The file's text; UTF-8 (with or without BOM), UTF-16 with BOM, or else Windows-1252."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"file is {size:,} bytes; the limit is {MAX_BYTES:,}", path=path)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"invalid UTF-16 text at byte {exc.start}", path=path) from None
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = raw.decode("cp1252")
+            except UnicodeDecodeError as exc:
+                line = raw[: exc.start].count(b"\n") + 1
+                raise InputError("not UTF-8 or Windows-1252 text; save it as CSV UTF-8", path=path,
+                                 line=line) from None
+    if "\0" in text:
+        line = text[: text.index("\0")].count("\n") + 1
+        raise InputError("file contains NUL bytes; is it a spreadsheet saved as .xlsx? Save it as CSV",
+                         path=path, line=line)
+    return text
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """The candidate seen most often in the first lines (outside quotes); a comma on a tie or none."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    for line in lines:
+        inside = False
+        for char in line:
+            if char == '"':
+                inside = not inside
+            elif not inside and char in counts:
+                counts[char] += 1
+    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _csv_table(path: Path, text: str, delimiter: str | None) -> Table:
+    lines = text[:100_000].splitlines()[:12]  # only the top is looked at: the header hint and the delimiter
+    first_line = 1
+    head = lines[0].strip().casefold() if lines else ""
+    if head.startswith("sep=") and len(head) == 5:  # Excel's own delimiter hint
+        delimiter = delimiter or lines[0].strip()[4]
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        first_line = 2
+    if delimiter is None:
+        delimiter = sniff_delimiter([ln for ln in lines[first_line - 1:first_line + 9] if ln.strip()])
+    # strict: an unclosed quote is an error, not the rest of the file silently swallowed into one cell
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error:
+        rows = []
+    if rows and reader.line_num == len(rows):
+        # No record spans lines (the usual case): record i starts on line i + first_line.
+        keep = [i for i, cells in enumerate(rows) if "".join(cells).strip()]
+        return Table(path, tuples(Row, ([i + first_line for i in keep], [rows[i] for i in keep],
+                                        repeat(None, len(keep)))))
+    return Table(path, _rows_with_lines(path, text, delimiter, first_line))
+
+
+def _rows_with_lines(path: Path, text: str, delimiter: str, first_line: int) -> list[Row]:
+    """The slow way, tracking where each record starts: for cells with line breaks, and for errors."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[Row] = []
+    previous_end = 0
+    try:
+        for cells in reader:
+            start = previous_end + first_line
+            previous_end = reader.line_num
+            if "".join(cells).strip():
+                records.append(Row(start, cells))
+    except csv.Error as exc:
+        raise InputError(f"unreadable CSV: {exc}", path=path, line=previous_end + first_line) from None
+    return records
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector around bulk parsing.
+
+    Reading a big roster allocates hundreds of thousands of lists and tuples, none of them cyclic;
+    each allocation burst makes the collector rescan everything alive, which cost more than the parsing
+    itself. Only the collector pauses (reference counting still frees memory) and only briefly.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def tuples(cls: type[T], columns: Iterable[Iterable[Any]]) -> list[T]:
+    """NamedTuple instances built straight from columns of values, skipping the class's Python-level
+    __new__: the difference is most of the cost at tens of thousands of rows."""
+    return list(map(tuple.__new__, repeat(cls), zip(*columns, strict=True)))  # type: ignore[arg-type]
+
+
+def _yaml_table(path: Path) -> Table:
+    try:
+        located = load_yaml(path, read_text_limited(path, limit=MAX_BYTES))
+    except yaml.YAMLError as exc:  # defensive: only InputError may leave the parser
+        raise InputError(f"invalid YAML: {str(exc).splitlines()[0]}", path=path) from None
+    data = located.data
+    prefix: tuple[str | int, ...] = ()
+    if isinstance(data, dict) and len(data) == 1 and isinstance(next(iter(data.values())), list):
+        prefix = (next(iter(data)),)  # `staff: [...]` or `people: [...]`
+        data = next(iter(data.values()))
+    if not isinstance(data, list):
+        raise InputError("a YAML roster must be a list of people, one mapping per person "
+                         "(e.g. - {name: Ann Lee, completed: 2025-03-01})", path=path, line=1)
+    headers: dict[str, int] = {}
+    for i, item in enumerate(data):
+        if not isinstance(item, dict):
+            line, column = located.where((*prefix, i))
+            raise InputError("each entry must be a mapping of column: value", path=path, line=line, column=column)
+        for key in item:
+            headers.setdefault(str(key), len(headers))
+    records = [Row(1, list(headers))]
+    for i, item in enumerate(data):
+        line, column = located.where((*prefix, i))
+        cells = [""] * len(headers)
+        places = [(line or 1, column or 1)] * len(headers)
+        for key, value in item.items():
+            at = headers[str(key)]
+            key_line, key_column = located.where((*prefix, i, key))
+            places[at] = (key_line or 1, key_column or 1)
+            cells[at] = _cell(value, path, key_line, key_column, str(key))
+        records.append(Row(line or 1, cells, tuple(places)))
+    return Table(path, records, fixed_header=True)
+
+
+def _cell(value: object, path: Path, line: int | None, column: int | None, key: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, (date, int, float, str)):
+        return value.isoformat() if isinstance(value, date) else str(value)
+    raise InputError("expected a single value, not a list or mapping", path=path, line=line, column=column, key=key)
