@@ -1,0 +1,144 @@
+"""The `password_policy` check: what is wrong with today's password policy, proven with an example.
+
+Weak passwords are the first weakness both breach guides name, and changing every password is the
+first containment step. This check reads the policy from real exports (`net accounts`,
+Get-ADDefaultDomainPasswordPolicy, login.defs, pwquality.conf, faillock.conf) or from values the
+consultant declares, judges it against NIST SP 800-63B Rev. 4 and CIS Controls v8, shows the weakest
+password it would accept (a synthetic one, scored by zxcvbn), and optionally audits passwords found
+on site against zxcvbn and Pwned Passwords without ever writing them anywhere.
+
+The parts live in `checks/passwords/` (see its package docstring).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from checks.passwords.audit import candidate_findings, look_up
+from checks.passwords.breach import check_hash_file
+from checks.passwords.candidates import Candidate, read_candidates, typed_candidates, unique_labels
+from checks.passwords.illustrate import weakest_finding
+from checks.passwords.options import DeclaredSource, PasswordPolicyOptions
+from checks.passwords.policy import ParsedSource, merge_by_asset
+from checks.passwords.rules import WEAKNESS, PolicyJudge, mfa_findings
+from checks.passwords.sources import load_sources
+from checks.passwords.weakest import context_terms
+from posture.catalogue import load_catalogue
+from posture.check import Check, CheckContext, CheckMeta
+from posture.config import Config
+from posture.models import Finding, Severity, Status
+
+SECTION = ("checks", "password_policy")
+
+
+class PasswordPolicyCheck(Check):
+    meta = CheckMeta(
+        id="password_policy",
+        title="Password policy and passwords found on site",
+        description="Judges the password policy against NIST SP 800-63B Rev. 4 and CIS Controls v8, shows the "
+                    "weakest password it accepts, and checks candidate passwords against zxcvbn and Pwned "
+                    "Passwords (k-anonymity) without storing them.",
+        weaknesses=("weak-passwords",),
+        needs=frozenset({"files"}),
+        timeout_s=600,
+    )
+    Options = PasswordPolicyOptions
+
+    def __init__(self) -> None:
+        self._sources: list[ParsedSource] | None = None
+        self._candidates: list[Candidate] = []
+
+    def describe_evidence(self, options: Any, config: Config) -> list[str]:
+        opts: PasswordPolicyOptions = options
+        lines = []
+        for source in opts.sources:
+            if isinstance(source, DeclaredSource):
+                lines.append(f"declared password settings for {source.asset}")
+            else:
+                lines.append(f"{source.type}: {config.resolve(source.path)}")
+        if opts.candidate_passwords_file:
+            lines.append(f"candidate passwords: {config.resolve(opts.candidate_passwords_file)} "
+                         f"(breach look-up: {opts.breach_check.mode})")
+        return lines
+
+    def prepare(self, ctx: CheckContext) -> None:
+        opts: PasswordPolicyOptions = ctx.options
+        self._sources = load_sources(opts, ctx.config)
+        self._candidates = []
+        if opts.candidate_passwords_file:
+            path = ctx.resolve(opts.candidate_passwords_file)
+            if not path.is_file():
+                raise ctx.config.locate((*SECTION, "candidate_passwords_file"), f"file not found: {path}")
+            self._candidates = read_candidates(path)
+        breach = opts.breach_check
+        if breach.mode == "offline" and breach.hash_file:
+            problem = check_hash_file(ctx.resolve(breach.hash_file))
+            if problem:
+                raise ctx.config.locate((*SECTION, "breach_check", "hash_file"),
+                                        f"{problem}: {ctx.resolve(breach.hash_file)}")
+
+    def run(self, ctx: CheckContext) -> Iterable[Finding]:
+        if self._sources is None:
+            self.prepare(ctx)
+        assert self._sources is not None
+        opts: PasswordPolicyOptions = ctx.options
+        org = ctx.config.organization
+        context = context_terms(org.context_words, org.name)
+        candidates = unique_labels([*self._candidates, *typed_candidates(ctx.secrets.candidate_passwords)])
+        findings: list[Finding] = []
+        facts: dict[str, Any] = {"assets": {}}
+
+        policies = merge_by_asset(self._sources)
+        for n, policy in enumerate(policies):
+            ctx.raise_if_cancelled()
+            ctx.progress(0.6 * n / max(len(policies), 1), f"judging the password policy of {policy.asset}")
+            findings += PolicyJudge(self.meta.id, policy, opts.mfa, incident=ctx.config.incident is not None
+                                    ).findings()
+            example, example_facts = weakest_finding(self.meta.id, policy, context, ctx.now,
+                                                     exclude=[c.password for c in candidates])
+            if example is not None:
+                findings.append(example)
+            facts["assets"][policy.asset] = {
+                "sources": [s.label for s in policy.sources],
+                "settings": {name: _fact_value(s.value) for name, s in policy.settings.items()},
+                "weakest_accepted": example_facts,
+            }
+        if not policies:
+            findings.append(self._no_policy())
+        findings += mfa_findings(self.meta.id, opts.mfa)
+
+        if candidates:
+            ctx.raise_if_cancelled()
+            ctx.progress(0.6, f"looking up {len(candidates)} candidate passwords")
+            lookup = look_up(candidates, opts.breach_check, ctx.config, ctx.cancel_event,
+                             lambda done, total: ctx.progress(0.6 + 0.2 * done / total, "breach look-up"))
+            ctx.raise_if_cancelled()
+            audit, audit_facts = candidate_findings(
+                self.meta.id, candidates, lookup, context,
+                lambda done, total: ctx.progress(0.8 + 0.2 * done / total, "scoring candidate passwords"))
+            findings += audit
+            facts["candidates"] = audit_facts
+        facts["mfa"] = opts.mfa.model_dump()
+        ctx.facts.update(facts)
+        ctx.progress(1.0, "done")
+        return findings
+
+    def _no_policy(self) -> Finding:
+        return Finding(
+            check=self.meta.id, key="no-policy-evidence", status=Status.FAIL, severity=Severity.LOW,
+            title="No password policy evidence was given",
+            detail="Without an export or declared settings, the password policy cannot be judged.",
+            weaknesses=WEAKNESS,
+            remediation="Add a source: `net accounts` output from a Windows PC, Get-ADDefaultDomainPasswordPolicy "
+                        "from a domain controller, /etc/login.defs and pwquality.conf from Linux, or declared values.",
+            references=load_catalogue().refs("nist-800-63b-r4-passwords"),
+        )
+
+
+def _fact_value(value: Any) -> Any:
+    """JSON-safe form of a setting value (Composition and PatternLimits become their description)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    describe = getattr(value, "describe", None)
+    return describe if isinstance(describe, str) else repr(value)

@@ -1,0 +1,260 @@
+"""Is a password in a breach corpus? Pwned Passwords, online or from a local copy.
+
+Online, k-anonymity: only the first 5 hex characters of the SHA-1 go to the range API; the answer
+lists every known suffix under that prefix and the match happens here. `Add-Padding` makes every
+answer about the same size (padding lines have count 0 and are ignored). Candidates sharing a
+prefix share one request. Offline, a downloaded `SHA1:COUNT` list sorted by hash is binary-searched
+on disk, so a 40 GB file costs ~35 seeks per look-up and is never loaded.
+
+A look-up that fails (timeout, HTTP 500, garbage, unsorted file) is an `error` result, never a
+"not found": a password we could not check has not passed.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+import requests
+
+from posture import __version__ as posture_version
+from posture.errors import Cancelled
+
+PREFIX_LENGTH = 5
+MAX_RANGE_BYTES = 2 * 1024 * 1024
+MAX_RETRY_AFTER_S = 30.0
+USER_AGENT = f"posture/{posture_version} (small-business security assessment; password_policy check)"
+_RANGE_LINE = re.compile(r"^([0-9A-Fa-f]{35}):(\d{1,12})$")
+_HASH_LINE = re.compile(rb"^([0-9A-Fa-f]{40}):(\d{1,12})\s*$")
+
+Status = Literal["found", "not_found", "error"]
+
+
+@dataclass(frozen=True)
+class BreachResult:
+    status: Status
+    count: int = 0  # times seen in breaches (found only)
+    reason: str = ""  # why the look-up failed (error only); never contains a password
+
+
+class BreachLookupError(Exception):
+    """A range or hash-file look-up that failed; the message is safe to show."""
+
+
+@dataclass
+class LookupStats:
+    lookups: int = 0
+    distinct_prefixes: int = 0
+    requests: int = 0  # HTTP requests made, retries included
+    probes: int = 0  # offline: lines read while searching
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+class RangeClient:
+    """The Pwned Passwords range API over one shared session."""
+
+    def __init__(self, api_url: str, *, timeout_s: float, retries: int, backoff_s: float,
+                 cancel_event: threading.Event | None = None, session: requests.Session | None = None) -> None:
+        self.api_url = api_url if api_url.endswith("/") else api_url + "/"
+        self.timeout_s = timeout_s
+        self.retries = retries
+        self.backoff_s = backoff_s
+        self.cancel_event = cancel_event or threading.Event()
+        self.session = session or requests.Session()
+        self.session.headers.update({"User-Agent": USER_AGENT, "Add-Padding": "true"})
+        self.stats = LookupStats()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def lookup_all(self, hashes: Iterable[str], progress: ProgressFn | None = None) -> dict[str, BreachResult]:
+        """Results by full SHA-1, one request per distinct prefix."""
+        by_prefix: dict[str, list[str]] = {}
+        for digest in hashes:
+            by_prefix.setdefault(digest[:PREFIX_LENGTH], []).append(digest)
+        self.stats.distinct_prefixes += len(by_prefix)
+        results: dict[str, BreachResult] = {}
+        for done, (prefix, digests) in enumerate(by_prefix.items(), start=1):
+            if self.cancel_event.is_set():
+                raise Cancelled("breach look-up cancelled")
+            try:
+                suffixes = self.fetch_range(prefix)
+            except BreachLookupError as exc:
+                results.update({d: BreachResult("error", reason=str(exc)) for d in digests})
+            else:
+                for digest in digests:
+                    count = suffixes.get(digest[PREFIX_LENGTH:], 0)
+                    results[digest] = BreachResult("found", count) if count else BreachResult("not_found")
+            self.stats.lookups += len(digests)
+            if progress:
+                progress(done, len(by_prefix))
+        return results
+
+    def fetch_range(self, prefix: str) -> dict[str, int]:
+        """Suffix → count for one prefix, retrying timeouts, 429 and 5xx with a doubling wait."""
+        if not re.fullmatch(r"[0-9A-F]{5}", prefix):
+            raise BreachLookupError("not a 5-character SHA-1 prefix")
+        last: _Retryable | None = None
+        for attempt in range(self.retries + 1):
+            if last is not None:
+                wait = self.backoff_s * 2 ** (attempt - 1)
+                if last.retry_after is not None:
+                    wait = max(wait, last.retry_after)
+                if self.cancel_event.wait(wait):
+                    raise Cancelled("breach look-up cancelled")
+            try:
+                body = self._get(prefix)
+            except _Retryable as exc:
+                last = exc
+                continue
+            return parse_range(body)
+        raise BreachLookupError(f"{last} (after {self.retries + 1} attempts)")
+
+    def _get(self, prefix: str) -> str:
+        self.stats.requests += 1
+        try:
+            with self.session.get(self.api_url + prefix, timeout=self.timeout_s, stream=True) as response:
+                if response.status_code == 429 or response.status_code >= 500:
+                    raise _Retryable(f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After")))
+                if response.status_code != 200:
+                    raise BreachLookupError(f"HTTP {response.status_code} from the range API")
+                body = bytearray()
+                for chunk in response.iter_content(65536):
+                    body += chunk
+                    if len(body) > MAX_RANGE_BYTES:
+                        raise BreachLookupError("the range API answer is far too large")
+        except requests.Timeout:
+            raise _Retryable("timed out") from None
+        except requests.ConnectionError:
+            raise _Retryable("could not connect or the connection broke") from None
+        except requests.RequestException as exc:
+            raise BreachLookupError(f"request failed ({type(exc).__name__})") from None
+        return body.decode("utf-8", errors="replace")
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value and value.strip().isdigit():
+        return min(float(value.strip()), MAX_RETRY_AFTER_S)
+    return None
+
+
+def parse_range(body: str) -> dict[str, int]:
+    """`SUFFIX:COUNT` lines; count-0 lines are padding. Anything else means the answer is not trustworthy."""
+    suffixes: dict[str, int] = {}
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    if not lines:
+        raise BreachLookupError("the range API answered with nothing")
+    for number, line in enumerate(lines, start=1):
+        match = _RANGE_LINE.match(line)
+        if match is None:
+            raise BreachLookupError(f"unreadable range API answer (line {number} is not SUFFIX:COUNT)")
+        count = int(match[2])
+        if count:
+            suffixes[match[1].upper()] = count
+    return suffixes
+
+
+@dataclass
+class HashFile:
+    """A sorted `SHA1:COUNT` file (the downloadable Pwned Passwords list), searched on disk."""
+
+    path: Path
+    stats: LookupStats = field(default_factory=LookupStats)
+
+    def lookup_all(self, hashes: Iterable[str], progress: ProgressFn | None = None,
+                   cancel_event: threading.Event | None = None) -> dict[str, BreachResult]:
+        digests = list(dict.fromkeys(hashes))
+        results: dict[str, BreachResult] = {}
+        try:
+            handle = self.path.open("rb")
+        except OSError as exc:
+            reason = f"cannot open the hash file: {exc.strerror or type(exc).__name__}"
+            return {d: BreachResult("error", reason=reason) for d in digests}
+        with handle:
+            size = self.path.stat().st_size
+            for done, digest in enumerate(digests, start=1):
+                if cancel_event is not None and cancel_event.is_set():
+                    raise Cancelled("breach look-up cancelled")
+                try:
+                    count = self._search(handle, size, digest.encode("ascii"))
+                except BreachLookupError as exc:
+                    results[digest] = BreachResult("error", reason=str(exc))
+                else:
+                    results[digest] = BreachResult("found", count) if count else BreachResult("not_found")
+                self.stats.lookups += 1
+                if progress and (done % 256 == 0 or done == len(digests)):
+                    progress(done, len(digests))
+        return results
+
+    def _search(self, handle: BinaryIO, size: int, target: bytes) -> int:
+        """Binary search for the first line whose hash is >= target; its count if it is the target."""
+        lo, hi = 0, size
+        seen: list[tuple[int, bytes]] = []
+        while lo < hi:
+            mid = (lo + hi) // 2
+            start, line = self._line_at(handle, mid)
+            key = self._key(line, start) if line else None
+            if key is not None:
+                seen.append((start, key))
+            if key is None or key >= target:
+                hi = mid
+            else:
+                lo = start + len(line)
+        start, line = self._line_at(handle, lo)
+        if not line:
+            return 0
+        key = self._key(line, start)
+        seen.append((start, key))
+        seen.sort()
+        if any(a[1] > b[1] for a, b in zip(seen, seen[1:], strict=False)):
+            raise BreachLookupError("the hash file is not sorted by hash; sort it or download the ordered list")
+        if key != target:
+            return 0
+        match = _HASH_LINE.match(line)
+        assert match is not None
+        return int(match[2])
+
+    def _line_at(self, handle: BinaryIO, pos: int) -> tuple[int, bytes]:
+        """The first whole line starting at or after byte `pos`."""
+        self.stats.probes += 1
+        if pos == 0:
+            handle.seek(0)
+        else:
+            handle.seek(pos - 1)
+            handle.readline(4096)
+        start = handle.tell()
+        return start, handle.readline(4096)
+
+    @staticmethod
+    def _key(line: bytes, start: int) -> bytes:
+        match = _HASH_LINE.match(line)
+        if match is None:
+            hint = " (an NTLM list? use the SHA-1 one)" if re.match(rb"^[0-9A-Fa-f]{32}:", line) else ""
+            raise BreachLookupError(f"the hash file is not SHA1:COUNT at byte {start:,}{hint}")
+        return match[1].upper()
+
+
+def check_hash_file(path: Path) -> str | None:
+    """Why `path` cannot serve as a hash file, or None: read its first line only."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(4096)
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or type(exc).__name__}"
+    if not first:
+        return "the hash file is empty"
+    if _HASH_LINE.match(first) is None:
+        return "the first line is not SHA1:COUNT (the Pwned Passwords SHA-1 list, ordered by hash)"
+    return None

@@ -1,0 +1,104 @@
+"""Passwords the consultant found on site, held in memory only.
+
+A `Candidate` never shows its password: not in `repr`, not in `str`, not in any error. Reports get
+its label (an account name or "line 7") and `mask()`, which reveals only the length. Errors about the
+file name the line and never quote it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checks.passwords.evidence import decode_evidence
+from posture.errors import InputError
+
+MAX_CANDIDATE_FILE_BYTES = 8 * 1024 * 1024
+MAX_LABEL_LENGTH = 80
+
+
+@dataclass(frozen=True)
+class Candidate:
+    label: str
+    password: str = field(repr=False)
+    origin: str = "file"  # "file" or "typed"
+
+    def __str__(self) -> str:
+        return f"candidate {self.label}"
+
+    def mask(self) -> str:
+        return mask(self.password)
+
+    @property
+    def sha1(self) -> str:
+        return sha1_hex(self.password)
+
+
+def mask(password: str) -> str:
+    """Eight dots whatever the length, and the length: nothing else about the password."""
+    n = len(password)
+    return f"{'•' * 8} ({n} character{'s' if n != 1 else ''})"
+
+
+def sha1_hex(password: str) -> str:
+    """Upper-case SHA-1 of the UTF-8 bytes, as Pwned Passwords indexes them."""
+    return hashlib.sha1(password.encode("utf-8", "surrogatepass")).hexdigest().upper()
+
+
+def parse_candidates(raw: bytes, path: str | Path) -> list[Candidate]:
+    """One password per line, or `label<TAB>password`; blank and `#` lines skipped."""
+    text = decode_evidence(raw, path)
+    out: list[Candidate] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if "\t" in line:
+            label, password = line.split("\t", 1)
+            label = " ".join(label.split())
+            if not label:
+                raise InputError("the label before the tab is empty", path=path, line=number)
+            if len(label) > MAX_LABEL_LENGTH:
+                raise InputError(f"the label is longer than {MAX_LABEL_LENGTH} characters", path=path, line=number)
+            if not password:
+                raise InputError("nothing after the tab: the password is missing", path=path, line=number)
+        else:
+            label, password = f"line {number}", line
+        out.append(Candidate(label, password))
+    return unique_labels(out)
+
+
+def unique_labels(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Labels become finding keys, so a repeated label gets the next free "#2", "#3"..."""
+    taken: set[str] = set()
+    out = []
+    for c in candidates:
+        label, n = c.label, 1
+        while label in taken:
+            n += 1
+            label = f"{c.label} #{n}"
+        taken.add(label)
+        out.append(c if label == c.label else Candidate(label, c.password, c.origin))
+    return out
+
+
+def read_candidates(path: Path) -> list[Candidate]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_CANDIDATE_FILE_BYTES:
+            raise InputError(f"file is {size:,} bytes; the limit is {MAX_CANDIDATE_FILE_BYTES:,}", path=path)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or type(exc).__name__}", path=path) from None
+    return parse_candidates(raw, path)
+
+
+def typed_candidates(pairs: Iterable[tuple[str, str]]) -> list[Candidate]:
+    """Passwords typed into the TUI's masked field (ctx.secrets)."""
+    out = []
+    for n, (label, password) in enumerate(pairs, start=1):
+        clean = " ".join(str(label).split())[:MAX_LABEL_LENGTH] or f"typed #{n}"
+        out.append(Candidate(clean, password, origin="typed"))
+    return out

@@ -1,0 +1,258 @@
+"""The weakest passwords a policy would accept, built the way people really build them.
+
+From the parsed rules (length, character types, repeats, blocklist) and the business's own words,
+the season and the year, this builds candidates such as `Houston2026!`, keeps those the policy
+would accept, scores them with zxcvbn and shows the weakest. They are synthetic: none comes from an
+account, and any that happens to equal a candidate password the consultant supplied is dropped, so
+a real password is never printed as an "example".
+
+The blocklist is approximated: a dictionary check (pwquality's cracklib) refuses a password whose
+letters, with digits and symbols trimmed from the ends, form a common word; a full blocklist (NIST)
+also refuses the business's own words anywhere in it. Where the evidence does not show a rule, the
+strict reading is assumed so the example is accepted either way.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import permutations
+
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from checks.passwords.policy import Composition, PatternLimits, Policy
+from checks.passwords.strength import Strength, estimate
+
+MAX_SCORED = 250  # zxcvbn takes a few ms each; the weakest are among the simplest anyway
+MAX_DATED = 40  # and the shortest few built on the year, for the rotation example
+DEFAULT_MAX_LENGTH = 128
+ASSUMED_COMPLEXITY = Composition(min_classes=3, describe="three of the four character types (assumed)")
+SEASONS = ("winter", "winter", "spring", "spring", "spring", "summer", "summer", "summer", "fall", "fall", "fall",
+           "winter")  # by month
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+COMMON_BASES = ("password", "welcome", "letmein", "qwerty", "monkey", "dragon", "sunshine", "football",
+                "baseball", "princess", "changeme", "admin", "family", "freedom")
+LEET = str.maketrans({"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "$": "s", "5": "s", "7": "t"})
+LEET_SUBS = str.maketrans({"a": "@", "o": "0", "e": "3", "i": "1", "s": "$"})
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a candidate must satisfy, with the assumptions made where the evidence was silent."""
+
+    min_length: int
+    max_length: int
+    composition: Composition
+    patterns: PatternLimits
+    blocklist: str  # none | dictionary | full
+    assumptions: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts = [f"at least {self.min_length} characters", self.composition.describe]
+        if self.blocklist != "none":
+            parts.append(f"{'a dictionary check' if self.blocklist == 'dictionary' else 'a blocklist'}")
+        return ", ".join(parts)
+
+
+def rules_for(policy: Policy) -> Rules | None:
+    """The acceptance rules of a merged policy; None when its minimum length is unknown."""
+    min_length = policy.value("min_length")
+    if min_length is None:
+        return None
+    assumptions = []
+    composition = policy.value("composition")
+    if composition is None:
+        composition = ASSUMED_COMPLEXITY
+        assumptions.append("character-type rules not shown: assumed required (3 of 4 types), so the example "
+                           "is accepted either way")
+    blocklist = policy.value("blocklist")
+    if blocklist is None:
+        blocklist = "full"
+        assumptions.append("blocklist not shown: assumed to refuse common and business words, so the example is "
+                           "accepted either way")
+    return Rules(max(int(min_length), 1), int(policy.value("max_length", DEFAULT_MAX_LENGTH)), composition,
+                 policy.value("pattern_limits", PatternLimits()), str(blocklist), tuple(assumptions))
+
+
+# --- acceptance --------------------------------------------------------------------------------------
+
+def char_class(c: str) -> str:
+    if c.isascii() and c.isdigit():
+        return "digit"
+    if c.islower():
+        return "lower"
+    if c.isupper():
+        return "upper"
+    return "other"
+
+
+@functools.cache
+def _dictionary() -> frozenset[str]:
+    return frozenset(w for words in FREQUENCY_LISTS.values() for w in words if len(w) >= 3)
+
+
+def _trim(text: str) -> str:
+    return re.sub(r"^[^a-z]+|[^a-z]+$", "", text)
+
+
+def _cores(password: str) -> set[str]:
+    """The word a password is built on: digits and symbols trimmed from the ends, look-alikes undone
+    ("P@$$w0rd!!" → "password"), tried in the orders that matter, and a repeated word reduced to one."""
+    lowered = password.lower()
+    cores = {_trim(lowered).translate(LEET), _trim(re.sub(r"[^a-z]+$", "", lowered).translate(LEET)),
+             _trim(lowered.translate(LEET))}
+    for core in list(cores):
+        while len(core) % 2 == 0 and core and core[: len(core) // 2] == core[len(core) // 2:]:
+            core = core[: len(core) // 2]
+            cores.add(core)
+    return {_trim(c) for c in cores}
+
+
+def accepts(rules: Rules, password: str, context_words: Sequence[str] = ()) -> bool:
+    n = len(password)
+    if not rules.min_length <= n <= rules.max_length:
+        return False
+    counts: dict[str, int] = {}
+    for c in password:
+        counts[char_class(c)] = counts.get(char_class(c), 0) + 1
+    comp = rules.composition
+    if len(counts) < comp.min_classes or any(counts.get(c, 0) < k for c, k in comp.required):
+        return False
+    if comp.credit_min_length and n + sum(min(counts.get(c, 0), k) for c, k in comp.credits) < comp.credit_min_length:
+        return False
+    if not _within_pattern_limits(rules.patterns, password):
+        return False
+    if rules.blocklist in ("dictionary", "full"):
+        lowered = password.lower()
+        words = _dictionary()
+        if lowered in words or len(set(lowered)) < 5 or any(c in words or c[::-1] in words for c in _cores(password)):
+            return False
+        if rules.blocklist == "full":
+            flat = lowered.translate(LEET)
+            if any(w and w in flat for w in context_words):
+                return False
+    return True
+
+
+def _within_pattern_limits(limits: PatternLimits, password: str) -> bool:
+    def longest_run(key: object) -> int:
+        best = run = 0
+        prev = None
+        for c in password:
+            k = key(c) if callable(key) else c
+            run = run + 1 if k == prev else 1
+            prev = k
+            best = max(best, run)
+        return best
+
+    if limits.max_repeat and longest_run(None) > limits.max_repeat:
+        return False
+    if limits.max_class_repeat and longest_run(char_class) > limits.max_class_repeat:
+        return False
+    if limits.max_sequence:
+        run = 1
+        for a, b in zip(password, password[1:], strict=False):
+            run = run + 1 if abs(ord(b) - ord(a)) == 1 else 1
+            if run > limits.max_sequence:
+                return False
+    return True
+
+
+# --- generation --------------------------------------------------------------------------------------
+
+def context_terms(words: Iterable[str], organization: str = "") -> list[str]:
+    """The business's words, lower case, letters only: what zxcvbn gets as user_inputs."""
+    terms: dict[str, None] = {}
+    for raw in [*words, *re.split(r"[^A-Za-z]+", organization)]:
+        word = re.sub(r"[^a-z0-9]", "", str(raw).lower())
+        if len(word) >= 3:
+            terms[word] = None
+    name = re.sub(r"[^a-z]", "", organization.lower())
+    if len(name) >= 3:
+        terms[name] = None
+    return list(terms)
+
+
+def generate(rules: Rules, context: Sequence[str], now: datetime) -> list[str]:
+    """Candidates in rough order of simplicity, each accepted by `rules`."""
+    year = str(now.year)
+    season = SEASONS[now.month - 1]
+    words = list(dict.fromkeys([*context, season, MONTHS[now.month - 1], *COMMON_BASES, "spring", "summer",
+                                "fall", "autumn", "winter"]))
+    pairs = [a + b for a, b in permutations(list(context)[:6] + [season], 2)]
+    bases = list(dict.fromkeys(words + pairs + [w + w for w in context[:4]]))
+    suffixes = ["", "1", "!", "1!", "12", "123", "123!", "1234", "12345", "!1", year[2:], year[2:] + "!", year,
+                year + "!", "@" + year, year + "#", year + "$", "#1", "!@#", "123456", "123456!", "1234567890",
+                "1234567890!", year + "!!", "!" + year]
+    out: dict[str, None] = {}
+    forms = [_forms(base) for base in bases]
+    for suffix in suffixes:  # simplest decoration first, so the first few hundred span every word
+        for kind in range(4):
+            for variants in forms:
+                if not variants[kind]:
+                    continue
+                for candidate in _padded(variants[kind], suffix, rules.min_length):
+                    if candidate not in out and accepts(rules, candidate, context):
+                        out[candidate] = None
+    for filler in ("a", "1", "!"):  # repeats, if nothing stops them
+        candidate = ("A" if filler == "a" else "") + filler * max(rules.min_length, 8) + "1!"
+        if accepts(rules, candidate, context):
+            out[candidate] = None
+    return list(out)
+
+
+def _forms(word: str) -> list[str]:
+    """lower, Capitalised, C@p1t@l1$3d, UPPER (a form equal to an earlier one is left empty)."""
+    cap = word[:1].upper() + word[1:]
+    forms = [word, cap, cap.translate(LEET_SUBS), word.upper()]
+    return [f if f not in forms[:i] else "" for i, f in enumerate(forms)]
+
+
+def _padded(form: str, suffix: str, min_length: int) -> list[str]:
+    """The candidate, or the usual ways people stretch a short one to the minimum."""
+    candidate = form + suffix
+    short = min_length - len(candidate)
+    if short <= 0:
+        return [candidate]
+    return [form + suffix + ("1234567890"[:short] if short <= 10 else "1" * short),
+            form + form + suffix, form + suffix + "!" * short]
+
+
+# --- choosing ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Example:
+    password: str  # synthetic: built here, never taken from an account
+    strength: Strength
+
+
+@dataclass
+class WeakestResult:
+    rules: Rules
+    examples: list[Example] = field(default_factory=list)  # weakest first
+    seasonal: Example | None = None  # the weakest built on the year, the habit forced rotation breeds
+    considered: int = 0
+
+    @property
+    def weakest(self) -> Example | None:
+        return self.examples[0] if self.examples else None
+
+
+def weakest_accepted(rules: Rules, context: Sequence[str], now: datetime, *, exclude: Iterable[str] = (),
+                     keep: int = 3) -> WeakestResult:
+    """Score the accepted candidates and keep the `keep` weakest; never one equal to an `exclude` password."""
+    excluded = {p.casefold() for p in exclude}
+    candidates = [c for c in generate(rules, context, now) if c.casefold() not in excluded]
+    order = {c: i for i, c in enumerate(candidates)}  # generation order: simplest patterns first
+    chosen = candidates[:MAX_SCORED]
+    year = str(now.year)
+    dated = [c for c in sorted(candidates, key=lambda c: (len(c), order[c])) if year in c][:MAX_DATED]
+    scores = {c: estimate(c, context) for c in dict.fromkeys(chosen + dated)}
+    weakest_first = sorted(scores, key=lambda c: (scores[c].guesses_log10, len(c), order[c]))
+    examples = [Example(c, scores[c]) for c in weakest_first]
+    seasonal = next((e for e in examples if year in e.password), None)
+    return WeakestResult(rules, examples[:keep], seasonal, considered=len(candidates))
