@@ -212,13 +212,13 @@ def _alerts(config: Any, assessment: Assessment, args: argparse.Namespace) -> bo
 
 
 def exit_code(assessment: Assessment, fail_on: str) -> int:
-    from posture.models import CheckStatus, Severity
+    from posture.models import Severity
 
     if fail_on != "none":
         threshold = Severity(fail_on)
         if any(f.severity.at_least(threshold) for f in assessment.failing):
             return ExitCode.FINDINGS
-    if any(c.status is CheckStatus.ERROR for c in assessment.checks):
+    if assessment.incomplete:
         return ExitCode.INCOMPLETE
     return ExitCode.OK
 

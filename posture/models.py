@@ -192,5 +192,14 @@ class Assessment:
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.status is Status.FAIL]
 
+    @property
+    def unchecked(self) -> list[Finding]:
+        """Observations a check could not complete (a breach look-up that timed out): never a pass."""
+        return [f for f in self.findings if f.status is Status.ERROR]
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.unchecked) or any(c.status is CheckStatus.ERROR for c in self.checks)
+
     def finding(self, finding_id: str) -> Finding | None:
         return next((f for f in self.findings if f.id == finding_id), None)

@@ -42,7 +42,7 @@ def build_plan(assessment: Assessment, catalogue: Catalogue | None = None) -> Pl
                     supporting.setdefault(action_id, []).append(finding)
 
     chosen = [a for a in cat.actions.values() if a.id in triggers or _always(a, mode)]
-    if any(c.status is CheckStatus.ERROR for c in assessment.checks):
+    if assessment.incomplete:
         chosen.append(cat.actions["complete-assessment"])
 
     assets = ", ".join((assessment.incident or {}).get("compromised_assets") or []) or "the compromised devices"
@@ -53,6 +53,7 @@ def build_plan(assessment: Assessment, catalogue: Catalogue | None = None) -> Pl
         notes = [f.title for f in supporting.get(spec.id, [])]
         if spec.id == "complete-assessment":
             notes += [f"{c.title}: {c.error}" for c in assessment.checks if c.status is CheckStatus.ERROR]
+            notes += [f"{f.title}: {f.detail}" if f.detail else f.title for f in assessment.unchecked]
         actions.append(Action(
             id=spec.id,
             phase=spec.phase,

@@ -70,7 +70,11 @@ def read_text_limited(path: Path, limit: int = MAX_YAML_BYTES) -> str:
 def load_yaml(path: Path, text: str | None = None) -> Located:
     if text is None:
         text = read_text_limited(path)
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader refuses control characters as soon as it is built, before any mark exists.
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise _unreadable(exc, text, path) from None
     try:
         node = loader.get_single_node()
         located = Located(path=path, data=None)
@@ -91,6 +95,14 @@ def load_yaml(path: Path, text: str | None = None) -> Located:
         raise InputError("YAML nested too deeply", path=path) from None
     finally:
         loader.dispose()
+
+
+def _unreadable(exc: yaml.reader.ReaderError, text: str, path: Path) -> InputError:
+    before = text[: exc.position]
+    line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else 0
+    return InputError(f"character U+{code:04X} is not allowed in YAML; is this a text file?",
+                      path=path, line=line, column=column)
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:

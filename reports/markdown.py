@@ -78,9 +78,13 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
     out.append(f"| Actions | {prio_line} |")
     errored = [c for c in a.checks if c.status is CheckStatus.ERROR]
     skipped = [c for c in a.checks if c.status is CheckStatus.SKIPPED]
-    if errored:
-        what = "; ".join(f"{c.title}" + ("" if staff else f": {c.error}") for c in errored)
-        out.append(f"| Could not be checked | {cell(what)} |")
+    unchecked = a.unchecked
+    if errored or unchecked:
+        parts = [f"{c.title}" + ("" if staff else f": {c.error}") for c in errored]
+        if unchecked:
+            parts.append(f"{len(unchecked)} item(s), listed under Findings" if not staff
+                         else f"{len(unchecked)} item(s)")
+        out.append(f"| Could not be checked | {cell('; '.join(parts))} |")
     if skipped:
         out.append(f"| Not run this time | {cell(', '.join(c.title for c in skipped))} |")
     if a.drift:
@@ -304,6 +308,11 @@ def _findings(a: Assessment) -> list[str]:
         out += [f"### {severity.value.capitalize()} ({len(group)})", ""]
         for f in group:
             out += _finding(f, f.id in new, a)
+    if a.unchecked:
+        out += [f"### Could not be checked ({len(a.unchecked)})", "",
+                "These were not judged, so they are not known to be safe.", ""]
+        for f in a.unchecked:
+            out += _finding(f, False, a)
     out += _passes(a)
     return out
 

@@ -93,3 +93,20 @@ def test_every_weakness_and_action_is_tied_to_a_guide_step() -> None:
     assert set(cat.weaknesses) == required
     assert all(w.guide_steps and w.actions for w in cat.weaknesses.values())
     assert all(a.guide_steps for a in cat.actions.values())
+
+
+def test_an_observation_that_could_not_be_judged_is_never_silent() -> None:
+    from posture.cli import exit_code
+    from reports.markdown import render
+
+    lookup = Finding(check="fake", key="cand/1", status=Status.ERROR, severity=Severity.INFO,
+                     title="Breach look-up failed for candidate 3", detail="the API timed out",
+                     weaknesses=("weak-passwords",))
+    a = assessment([lookup])
+    a.plan = build_plan(a)
+    assert a.incomplete and a.unchecked == [lookup]
+    action = next(x for x in a.plan.actions if x.id == "complete-assessment")
+    assert action.notes == ("Breach look-up failed for candidate 3: the API timed out",)
+    text = render(a)
+    assert "### Could not be checked (1)" in text and "Breach look-up failed for candidate 3" in text
+    assert exit_code(a, "high") == 3
