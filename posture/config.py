@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import ipaddress
+import logging
+import os
 import re
 import types
 import typing
@@ -150,6 +152,7 @@ class Config(Strict):
     _path: Path = PrivateAttr(default=Path("posture.yaml"))
     _options: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
     _located: Located | None = PrivateAttr(default=None)
+    _warned: set[str] = PrivateAttr(default_factory=set)
 
     @property
     def path(self) -> Path:
@@ -178,15 +181,83 @@ class Config(Strict):
         return list(self._options)
 
     def resolve(self, relative: str | Path) -> Path:
-        """A path from the config, resolved against the config file's folder."""
+        """A path from the config, resolved against the config file's folder.
+
+        Every file a check reads comes through here, so this is where two hostile-input rules live:
+        a path that leads (as written, through "..", or through a symlink) to where credentials or
+        devices live is refused, and a relative path whose file really lies outside the config's
+        folder is read with a warning. See `_refuse_secret_places`.
+        """
         path = Path(relative).expanduser()
-        return path if path.is_absolute() else self.base_dir / path
+        resolved = path if path.is_absolute() else self.base_dir / path
+        self._check_place(str(relative), path.is_absolute(), resolved)
+        return resolved
+
+    def _check_place(self, written: str, absolute: bool, resolved: Path) -> None:
+        real = Path(os.path.realpath(resolved))
+        if _is_secret_place(real):
+            raise self._locate_value(written, f"refusing to use {written}: it leads to {real}, where a system keeps "
+                                              "passwords, keys or devices; point the config at an evidence file")
+        if real.exists() and not (real.is_file() or real.is_dir()):
+            # Opening a named pipe blocks until someone writes to it: the run would hang, not fail.
+            raise self._locate_value(written, f"refusing to use {written}: it is a pipe, socket or device, not a file")
+        if absolute or written in self._warned or not real.is_file():
+            return
+        base = Path(os.path.realpath(self.base_dir))
+        if not real.is_relative_to(base):
+            self._warned.add(written)
+            logging.getLogger("posture.config").warning(
+                "%s: %s is read from %s, outside the config's folder (through '..' or a symlink)",
+                self._path, written, real)
+
+    def _locate_value(self, value: str, message: str) -> InputError:
+        """An error at the config key holding `value` (the first one), or at the file when none does."""
+        if self._located is not None:
+            for key_path in _keys_holding(self._located.data, value, ()):
+                return self._located.error(key_path, message)
+        return InputError(message, path=self._path)
 
     def locate(self, key_path: KeyPath, message: str) -> InputError:
         """A located error about a key of this config (for checks that find a problem later)."""
         if self._located is None:
             return InputError(message, path=self._path, key=dotted(key_path))
         return self._located.error(key_path, message)
+
+
+# Where no evidence file can be: credential stores and device/kernel files. Refusing them means a
+# config, or an evidence folder holding a symlink, can never make posture read (and so perhaps quote
+# in an error or a report) a password hash or a key, nor hang reading /dev/zero or a terminal.
+SECRET_FILES = frozenset({
+    "/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/master.passwd", "/etc/sudoers",
+    "/etc/security/opasswd",
+})
+SECRET_FOLDERS = ("/etc/sudoers.d", "/etc/ssl/private", "/proc", "/sys", "/dev")
+SECRET_FOLDER_NAMES = frozenset({".ssh", ".gnupg", ".aws", ".password-store"})
+SECRET_FILE_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".netrc", ".git-credentials", ".pgpass"})
+_SSH_HOST_KEY = re.compile(r"ssh_host_\w+_key")
+
+
+def _is_secret_place(real: Path) -> bool:
+    text = str(real)
+    return (
+        text in SECRET_FILES
+        or any(text == folder or text.startswith(folder + "/") for folder in SECRET_FOLDERS)
+        or bool(SECRET_FOLDER_NAMES.intersection(real.parts[:-1]))
+        or real.name in SECRET_FILE_NAMES
+        or real.name in SECRET_FOLDER_NAMES
+        or bool(_SSH_HOST_KEY.fullmatch(real.name))
+    )
+
+
+def _keys_holding(data: Any, value: str, key_path: KeyPath) -> typing.Iterator[KeyPath]:
+    if isinstance(data, dict):
+        for key, item in data.items():
+            yield from _keys_holding(item, value, (*key_path, key))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _keys_holding(item, value, (*key_path, index))
+    elif isinstance(data, str) and data.strip() == value:
+        yield key_path
 
 
 def load_config(path: str | Path, registry: Registry) -> Config:
@@ -249,7 +320,10 @@ def _located_problems(
     problems = []
     root = located.data
     for part in prefix:
-        root = root[part] if isinstance(root, (dict, list)) else None
+        if isinstance(root, dict):
+            root = root.get(part)
+        else:
+            root = root[part] if isinstance(root, list) and isinstance(part, int) else None
     for err in exc.errors(include_url=False):
         loc = _data_loc(root, err["loc"])
         key_path = (*prefix, *loc)
@@ -318,11 +392,14 @@ def _unwrap(annotation: Any) -> Any:
 
 def config_json_schema(registry: Registry) -> dict[str, Any]:
     schema = Config.model_json_schema()
+    defs = schema.setdefault("$defs", {})
     checks_props = {}
     for check_id in registry.ids():
         check = registry.get(check_id)
         assert check is not None
-        sub = check.Options.model_json_schema()
+        # Each check's models become top-level $defs, prefixed so two plugins' "Options" never collide.
+        sub = _prefix_refs(check.Options.model_json_schema(), f"{check_id}__")
+        defs.update(sub.pop("$defs", {}))
         sub["description"] = check.meta.description or check.meta.title
         checks_props[check_id] = {"anyOf": [sub, {"type": "null"}, {"const": False}]}
     schema["properties"]["checks"] = {
@@ -334,3 +411,19 @@ def config_json_schema(registry: Registry) -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "posture config"
     return schema
+
+
+def _prefix_refs(node: Any, prefix: str) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+                out[key] = "#/$defs/" + prefix + value.removeprefix("#/$defs/")
+            elif key == "$defs" and isinstance(value, dict):
+                out[key] = {prefix + name: _prefix_refs(d, prefix) for name, d in value.items()}
+            else:
+                out[key] = _prefix_refs(value, prefix)
+        return out
+    if isinstance(node, list):
+        return [_prefix_refs(item, prefix) for item in node]
+    return node

@@ -119,3 +119,32 @@ def test_any_text_gives_a_config_or_our_own_error(tmp_path: Path, text: str) -> 
         assert all(line.startswith(str(path)) for line in exc.lines())
     except InputError as exc:
         assert str(exc).startswith(str(path))
+
+
+def test_every_sample_config_validates_against_the_printed_json_schema() -> None:
+    import jsonschema
+    import yaml
+
+    from posture.registry import default_registry
+
+    schema = config_json_schema(default_registry())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    samples = Path(__file__).resolve().parents[2] / "sample_configs"
+    for path in [samples / "demo.yaml", *samples.glob("*/posture.yaml")]:
+        data = yaml.safe_load(path.read_text())
+        data = json_safe(data)
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+        assert errors == [], f"{path}: {[e.message for e in errors]}"
+
+
+def json_safe(value: object) -> object:
+    """YAML dates as the ISO strings a JSON document would carry."""
+    import datetime
+
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
