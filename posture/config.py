@@ -415,7 +415,7 @@ def config_json_schema(registry: Registry) -> dict[str, Any]:
 
 def _prefix_refs(node: Any, prefix: str) -> Any:
     if isinstance(node, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
                 out[key] = "#/$defs/" + prefix + value.removeprefix("#/$defs/")
