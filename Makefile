@@ -20,7 +20,7 @@ system-tools:
 # A full headless assessment of the bundled sample (scans only 127.0.0.1). Exit 1 means "found
 # something serious", which is the demo working; 2 and above is a failure.
 demo: $(STAMP) system-tools
-	@$(BIN)/posture scan sample_configs/demo.yaml --out reports/demo; rc=$$?; \
+	@$(BIN)/posture scan sample_configs/demo.yaml --out out/demo; rc=$$?; \
 	 if [ $$rc -gt 1 ]; then echo "make demo: posture exited $$rc" >&2; exit $$rc; fi
 
 lint: $(STAMP)
@@ -35,4 +35,4 @@ bench: $(STAMP) system-tools
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) reports/demo .mypy_cache .ruff_cache
+	rm -rf $(VENV) out .mypy_cache .ruff_cache
