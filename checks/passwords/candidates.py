@@ -14,6 +14,7 @@ from pathlib import Path
 
 from checks.passwords.evidence import decode_evidence
 from posture.errors import InputError
+from posture.evidence import read_limited
 
 MAX_CANDIDATE_FILE_BYTES = 8 * 1024 * 1024
 MAX_LABEL_LENGTH = 80
@@ -85,14 +86,7 @@ def unique_labels(candidates: Iterable[Candidate]) -> list[Candidate]:
 
 
 def read_candidates(path: Path) -> list[Candidate]:
-    try:
-        size = path.stat().st_size
-        if size > MAX_CANDIDATE_FILE_BYTES:
-            raise InputError(f"file is {size:,} bytes; the limit is {MAX_CANDIDATE_FILE_BYTES:,}", path=path)
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or type(exc).__name__}", path=path) from None
-    return parse_candidates(raw, path)
+    return parse_candidates(read_limited(path, MAX_CANDIDATE_FILE_BYTES), path)
 
 
 def typed_candidates(pairs: Iterable[tuple[str, str]]) -> list[Candidate]:

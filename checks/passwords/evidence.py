@@ -10,6 +10,7 @@ import codecs
 from pathlib import Path
 
 from posture.errors import InputError
+from posture.evidence import read_limited
 
 MAX_EVIDENCE_BYTES = 4 * 1024 * 1024
 
@@ -55,11 +56,4 @@ def _no_nul(text: str, path: str | Path) -> str:
 def read_evidence(path: Path, shown_as: str | None = None, limit: int = MAX_EVIDENCE_BYTES) -> str:
     """Read and decode one evidence file, refusing missing, huge or binary files with a located message."""
     where = shown_as or str(path)
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise InputError(f"file is {size:,} bytes; the limit is {limit:,}", path=where)
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or type(exc).__name__}", path=where) from None
-    return decode_evidence(raw, where)
+    return decode_evidence(read_limited(path, limit, where), where)

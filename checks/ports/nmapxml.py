@@ -22,6 +22,7 @@ from xml.sax.xmlreader import AttributesImpl, Locator
 import defusedxml.sax
 
 from posture.errors import InputError
+from posture.evidence import read_limited
 
 MAX_XML_BYTES = 256 * 1024 * 1024
 PROTOCOLS = frozenset({"tcp", "udp", "sctp", "ip"})
@@ -85,14 +86,7 @@ class ScanRun:
 def read_nmap_xml(path: Path, *, display: str | None = None) -> ScanRun:
     """Parse an nmap XML file; InputError (with file and line) for anything unusable."""
     shown = display or str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_XML_BYTES:
-            raise InputError(f"file is {size:,} bytes; the limit is {MAX_XML_BYTES:,}", path=shown)
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=shown) from None
-    return parse_nmap_xml(data, source=path.name, path=shown)
+    return parse_nmap_xml(read_limited(path, MAX_XML_BYTES, shown), source=path.name, path=shown)
 
 
 def parse_nmap_xml(data: bytes | str, *, source: str, path: str | None = None) -> ScanRun:

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple, TypeVar
 import yaml
 
 from posture.errors import InputError
+from posture.evidence import read_limited
 from posture.yamlsrc import load_yaml, read_text_limited
 
 T = TypeVar("T")
@@ -58,13 +59,7 @@ def read_table(path: Path, delimiter: str | None = None) -> Table:
 
 def decode(path: Path) -> str:
     """The file's text; UTF-8 (with or without BOM), UTF-16 with BOM, or else Windows-1252."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"file is {size:,} bytes; the limit is {MAX_BYTES:,}", path=path)
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    raw = read_limited(path, MAX_BYTES)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = raw.decode("utf-16")
