@@ -150,9 +150,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         runner.cancel()
         show.close()
+        runner.wait_stopped()  # so no nmap or restic outlives the run
         raise
     show.close()
     assert assessment is not None
+    _say_what_is_incomplete(assessment)
     out_dir = args.out or config.resolve(config.report.out_dir)
     audience = args.audience or config.report.audience
     written = _write(assessment, out_dir, formats, audience)
@@ -166,6 +168,22 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if alert_failed and args.strict_alerts:
         return ExitCode.OUTPUT
     return code
+
+
+def _say_what_is_incomplete(assessment: Assessment) -> None:
+    """One stderr line per check that could not complete (and a count of items not checked): under cron,
+    stderr is what gets mailed, and exit code 3 alone does not say what to fix."""
+    from posture.errors import printable
+    from posture.models import CheckStatus
+
+    for check in assessment.checks:
+        if check.status is CheckStatus.ERROR:
+            print(f"posture: {check.check}: could not complete: {printable(check.error)}", file=sys.stderr)
+    unchecked: dict[str, int] = {}
+    for finding in assessment.unchecked:
+        unchecked[finding.check] = unchecked.get(finding.check, 0) + 1
+    for check_id, count in unchecked.items():
+        print(f"posture: {check_id}: {count} item(s) could not be checked; see the report", file=sys.stderr)
 
 
 def _previous(history: Any, config_id: str) -> Assessment | None:

@@ -15,8 +15,18 @@ Messages never carry secrets: callers pass labels, never password values.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from pathlib import Path
+
+# Control characters (C0, DEL, C1) and Unicode line breaks: a key or value quoted from a hostile file
+# must not split the one-line error, nor move the cursor or recolour the terminal it is printed on.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """`text` on one line, its control characters shown as escapes (\\r, \\x1b)."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class ExitCode(enum.IntEnum):
@@ -69,7 +79,7 @@ class InputError(PostureError):
                     where += f":{self.column}"
             where += ": "
         key = f"{self.key}: " if self.key else ""
-        return f"{where}{key}{self.message}"
+        return printable(f"{where}{key}{self.message}")
 
 
 class ConfigError(InputError):

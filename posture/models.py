@@ -183,6 +183,8 @@ class Assessment:
     drift: Drift | None = None
     tool_version: str = ""
     run_id: str = ""
+    _index: dict[str, Finding] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _index_of: tuple[CheckResult, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def findings(self) -> list[Finding]:
@@ -202,4 +204,10 @@ class Assessment:
         return bool(self.unchecked) or any(c.status is CheckStatus.ERROR for c in self.checks)
 
     def finding(self, finding_id: str) -> Finding | None:
-        return next((f for f in self.findings if f.id == finding_id), None)
+        # Reports look up every finding of every action: an index, rebuilt only when `checks` changes,
+        # keeps a 10,000-finding plan linear rather than quadratic (each `id` is a SHA-1).
+        if self._index_of is None or len(self._index_of) != len(self.checks) or any(
+                a is not b for a, b in zip(self._index_of, self.checks, strict=False)):
+            self._index = {f.id: f for f in reversed(self.findings)}  # the first of equal ids wins, as before
+            self._index_of = tuple(self.checks)
+        return self._index.get(finding_id)

@@ -68,6 +68,7 @@ class _Job:
     done: bool = False
     prepare_error: str = ""
     findings: list[Finding] = field(default_factory=list)
+    thread: threading.Thread | None = None
 
 
 class Runner:
@@ -134,6 +135,18 @@ class Runner:
         elif check_id in self._jobs:
             self._jobs[check_id].ctx.cancel_event.set()
 
+    def wait_stopped(self, timeout_s: float = 5.0) -> None:
+        """After `cancel()`, before the process exits: give each check a moment to stop the tools it started.
+
+        `ctx.run_command` kills its child's process group once it sees the cancel; if the process exited
+        first, nmap or restic would run on, orphaned. A check that ignores cancellation is not waited for
+        beyond `timeout_s` (its thread is a daemon).
+        """
+        deadline = time.monotonic() + timeout_s
+        for job in self._jobs.values():
+            if job.thread is not None:
+                job.thread.join(max(0.0, deadline - time.monotonic()))
+
     def run(self) -> Assessment:
         """Run to the end, ignoring progress."""
         for event in self.events():
@@ -156,7 +169,8 @@ class Runner:
             job.started = time.monotonic()
             job.ctx.progress = _progress_to(events, job.check_id)
             yield CheckStarted(job.check_id)
-            threading.Thread(target=_work, args=(job, events), name=f"check-{job.check_id}", daemon=True).start()
+            job.thread = threading.Thread(target=_work, args=(job, events), name=f"check-{job.check_id}", daemon=True)
+            job.thread.start()
         while len(results) < len(self._jobs):
             try:
                 item = events.get(timeout=0.1)

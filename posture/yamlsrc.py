@@ -7,6 +7,7 @@ Anchors and aliases are refused: no config needs them, and they are how YAML bom
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,10 +53,16 @@ def dotted(key_path: KeyPath) -> str:
 def read_text_limited(path: Path, limit: int = MAX_YAML_BYTES) -> str:
     """Read a UTF-8 text file, refusing huge or binary files with a located message."""
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise InputError(f"file is {size:,} bytes; the limit is {limit:,}", path=path)
-        raw = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A pipe would block the run and a device (/dev/zero) never ends: only plain files are read.
+            raise InputError("not a regular file", path=path)
+        if info.st_size > limit:
+            raise InputError(f"file is {info.st_size:,} bytes; the limit is {limit:,}", path=path)
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)  # a file that grows while read still stops at the limit
+        if len(raw) > limit:
+            raise InputError(f"file is over {limit:,} bytes, the limit", path=path)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
     if b"\0" in raw:
@@ -125,7 +132,7 @@ def _build(node: yaml.Node, key_path: KeyPath, located: Located, loader: yaml.Sa
                 line, column = _mark(key_node)
                 raise InputError("YAML merge keys (<<) are not supported", path=located.path, line=line,
                                  column=column)
-            key = loader.construct_object(key_node, deep=True)
+            key = _construct(key_node, key_path, located, loader)
             if not isinstance(key, Hashable) or isinstance(key, (list, dict)):
                 line, column = _mark(key_node)
                 raise InputError("a key must be a plain value", path=located.path, line=line, column=column)
@@ -145,4 +152,20 @@ def _build(node: yaml.Node, key_path: KeyPath, located: Located, loader: yaml.Sa
             located.marks[child] = _mark(item)
             items.append(_build(item, child, located, loader, seen))
         return items
-    return loader.construct_object(node, deep=True)
+    return _construct(node, key_path, located, loader)
+
+
+_KINDS = {"timestamp": "a date", "int": "a whole number", "float": "a number"}
+
+
+def _construct(node: yaml.Node, key_path: KeyPath, located: Located, loader: yaml.SafeLoader) -> Any:
+    # PyYAML builds a date or a number straight from text that only looks like one: 2026-02-30 and
+    # `!!int ten` end in a ValueError, not a YAMLError, so they get their location here.
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:
+        line, column = _mark(node)
+        shown = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else node.tag
+        kind = node.tag.rsplit(":", 1)[-1]
+        raise InputError(f"{shown!r} is not {_KINDS.get(kind, kind)}: {exc}", path=located.path, line=line,
+                         column=column, key=dotted(key_path) or None) from None

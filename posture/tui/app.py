@@ -1,0 +1,270 @@
+"""The Textual app and its one factory, used by `posture tui` and by the tests alike.
+
+The app owns the session and the run worker; screens render the session and call back into the app
+to act. The worker iterates the very Runner the headless CLI uses and posts its events as messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from posture.errors import ConfigError, PostureError
+from posture.history import History
+from posture.models import Assessment
+from posture.registry import Registry
+from posture.runner import RunFinished, Runner
+from posture.tui.messages import RunDone, RunFailed, RunnerEvent
+from posture.tui.run_state import RunState
+from posture.tui.screens.confirm import ConfirmQuitScreen
+from posture.tui.screens.findings import FindingsScreen
+from posture.tui.screens.help import HelpScreen
+from posture.tui.screens.overview import OverviewScreen
+from posture.tui.screens.plan import PlanScreen
+from posture.tui.screens.run import RunScreen
+from posture.tui.screens.start import StartScreen
+from posture.tui.session import Session
+
+log = logging.getLogger("posture.tui")
+DARK, LIGHT = "textual-dark", "textual-light"
+
+
+class PostureApp(App[int]):
+    CSS_PATH = "posture.tcss"
+    TITLE = "posture"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+    ]
+
+    def __init__(self, session: Session, config_path: Path | None, start_dir: Path) -> None:
+        super().__init__()
+        self.session = session
+        self.config_path = config_path
+        self.start_dir = start_dir
+        self.run_state: RunState | None = None
+        self.abandoned = False  # quit confirmed mid-run: the run is cancelled and never recorded
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Notifications quote paths, errors and links: plain text unless a caller asks for markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    # --- screens ----------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return StartScreen(self.start_dir)
+
+    def on_mount(self) -> None:
+        self.theme = DARK
+        for name, why in self.session.registry.broken.items():
+            self.notify(f"The {name} check could not be loaded: {why}", severity="warning", timeout=8)
+        if self.config_path is not None:
+            self.open_config(self.config_path)
+
+    def open_config(self, path: Path) -> bool:
+        """Load a config and show its overview; on a problem, show the located lines on the start screen."""
+        try:
+            config = self.session.load(path)
+        except PostureError as exc:
+            self._back_to(StartScreen)
+            start = self.screen_stack[0]
+            if isinstance(start, StartScreen):
+                start.show_problems(path, exc.lines())
+            return False
+        self.config_path = path
+        self.sub_title = config.organization.name
+        self._back_to(StartScreen)
+        start = self.screen_stack[0]
+        if isinstance(start, StartScreen):
+            start.clear_problems()
+        self.push_screen(OverviewScreen(self.session, path))
+        return True
+
+    def _back_to(self, screen_type: type[Screen]) -> bool:
+        """Pop screens until one of `screen_type` is on top; False when there is none in the stack."""
+        if not any(isinstance(s, screen_type) for s in self.screen_stack):
+            return False
+        while not isinstance(self.screen_stack[-1], screen_type):
+            self.pop_screen()
+        return True
+
+    def show_findings(self) -> None:
+        assessment = self.session.assessment
+        if assessment is None:
+            self.notify("Run the assessment first (r on the overview).", severity="warning")
+            return
+        if not (self._back_to(FindingsScreen) and self._on_top(FindingsScreen, assessment)):
+            self.push_screen(FindingsScreen(assessment))
+
+    def show_plan(self) -> None:
+        if self.session.assessment is None:
+            self.notify("Run the assessment first (r on the overview).", severity="warning")
+            return
+        if not (self._back_to(PlanScreen) and self._on_top(PlanScreen, self.session.assessment)):
+            self.push_screen(PlanScreen(self.session))
+
+    def _on_top(self, screen_type: type[FindingsScreen | PlanScreen], assessment: Assessment) -> bool:
+        """Is the top screen of this type, and showing this very assessment (not an earlier run's)?"""
+        top = self.screen_stack[-1]
+        return isinstance(top, screen_type) and top.assessment is assessment
+
+    def show_results(self, assessment: Assessment) -> None:
+        """Show an assessment's findings as if it had just been run (used after a run, and by tests)."""
+        self.session.assessment = assessment
+        self.show_findings()
+
+    # --- the run ----------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self.run_state is not None and self.run_state.running
+
+    def start_run(self) -> None:
+        if self.running:
+            self.notify("A run is already going.", severity="warning")
+            return
+        try:
+            runner = self.session.new_runner()
+        except PostureError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.run_state = RunState([(o.id, o.title) for o in self.session.outline()], set(self.session.selected))
+        self.session.assessment = None
+        self._back_to(OverviewScreen)
+        self.push_screen(RunScreen(self.run_state))
+        self._run(runner)
+
+    @work(thread=True, exclusive=True, group="run", exit_on_error=False, description="assessment run")
+    def _run(self, runner: Runner) -> None:
+        worker = get_current_worker()
+        try:
+            for event in runner.events():
+                if worker.is_cancelled:
+                    runner.cancel()
+                if isinstance(event, RunFinished):
+                    if not (worker.is_cancelled or self.abandoned):
+                        self.post_message(RunDone(event.assessment, self.session.record(event.assessment)))
+                else:
+                    self.post_message(RunnerEvent(event))
+        except ConfigError as exc:
+            self.post_message(RunFailed(exc.lines()))
+        except PostureError as exc:
+            self.post_message(RunFailed(exc.lines()))
+        except Exception as exc:  # a bug must reach the screen, not kill the UI thread silently
+            log.debug("run failed", exc_info=True)
+            self.post_message(RunFailed([f"internal error: {type(exc).__name__}: {exc}"]))
+
+    def cancel(self, check_id: str | None = None) -> None:
+        runner = self.session.runner
+        if runner is None or self.run_state is None or not self.run_state.running:
+            return
+        runner.cancel(check_id)
+        self._refresh_run(self.run_state.cancelling(check_id))
+
+    def on_runner_event(self, message: RunnerEvent) -> None:
+        if self.run_state is not None:
+            changed = self.run_state.apply(message.event)
+            self._refresh_run([changed] if changed else [])
+
+    def on_run_done(self, message: RunDone) -> None:
+        if self.run_state is not None:
+            self.run_state.finish(message.assessment)
+        self.session.assessment = message.assessment
+        if message.warning:
+            self.notify(message.warning, severity="warning", timeout=10)
+        self._refresh_run(None)
+
+    def on_run_failed(self, message: RunFailed) -> None:
+        if self.run_state is not None:
+            self.run_state.fail(message.lines)
+        self._refresh_run(None)
+
+    def _refresh_run(self, check_ids: Iterable[str] | None) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, RunScreen):
+                screen.refresh_lines(check_ids)
+
+    # --- app-wide actions -------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        if not self.running:
+            self.exit(0)
+            return
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self.abandoned = True
+                self.cancel()
+                self.exit(0)
+
+        if not isinstance(self.screen, ConfirmQuitScreen):
+            self.push_screen(ConfirmQuitScreen(), answered)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        self.push_screen(HelpScreen.for_screen(self.screen))
+
+    def action_toggle_dark(self) -> None:
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    def action_run(self) -> None:
+        if self.session.config is None:
+            self.notify("Open a config first.", severity="warning")
+            return
+        self.start_run()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        if self.session.config is not None and not self.running:
+            yield SystemCommand("Run the assessment", "Run the selected checks now", self.action_run)
+        if self.session.assessment is not None:
+            yield SystemCommand("Findings", "The findings table", self.show_findings)
+            yield SystemCommand("Plan", "The action plan, as the report writes it", self.show_plan)
+        yield SystemCommand("Open another config", "Back to the start screen", self.open_another)
+        yield SystemCommand("Light or dark", "Switch between the light and the dark theme", self.action_toggle_dark)
+        yield SystemCommand("Help", "Keys and what each screen does", self.action_help)
+        yield from super().get_system_commands(screen)
+
+    def open_another(self) -> None:
+        if self.running:
+            self.notify("Finish or cancel the run first.", severity="warning")
+            return
+        self._back_to(StartScreen)
+
+
+def make_app(
+    config_path: Path | None,
+    registry: Registry,
+    *,
+    db: Path | None = None,
+    history: History | None = None,
+    now: datetime | None = None,
+    start_dir: Path | None = None,
+) -> PostureApp:
+    """The app for `posture tui` and for the tests: the registry and the history are passed in."""
+    session = Session(registry=registry, history=history or History(db), now=now)
+    return PostureApp(session, config_path, start_dir or Path.cwd())
+
+
+def run_tui(config_path: Path | None, db: Path | None = None) -> int:
+    from posture.registry import default_registry
+
+    app = make_app(config_path, default_registry(), db=db)
+    code = app.run()
+    runner = app.session.runner
+    if app.abandoned and runner is not None:  # quit mid-run: let the checks stop the tools they started
+        runner.wait_stopped()
+    return int(code or 0)

@@ -1,0 +1,184 @@
+"""The overview: who is assessed, in which mode, what may be scanned, and which checks will read what."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, SelectionList, Static
+
+from posture.config import Config
+from posture.errors import PostureError
+from posture.tui.plain import plain
+from posture.tui.screens.start import shown_path
+from posture.tui.session import CheckOutline, Session
+
+if TYPE_CHECKING:
+    from posture.tui.app import PostureApp
+
+
+def when(discovered: date, today: date) -> str:
+    days = (today - discovered).days
+    if days < 0:
+        return "a date still to come: check the config"
+    return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
+
+
+def summary(config: Config, path: Path, history_note: str, today: date) -> list[tuple[str, Content]]:
+    """(label, value) rows: who, which mode, what may be scanned and by whose leave, what came before."""
+    org = config.organization
+    about = [org.name, org.industry] + ([", ".join(d.replace("_", " ") for d in org.customer_data)]
+                                        if org.customer_data else [])
+    rows: list[tuple[str, str | tuple[str, str]]] = [("Organization", " · ".join(x for x in about if x))]
+    if config.incident is not None:
+        inc = config.incident
+        kind = inc.kind.replace("_", " ")
+        rows.append(("Mode", (f"Post-incident: {kind} discovered {inc.discovered} ({when(inc.discovered, today)})",
+                              "bold $text-warning")))
+    else:
+        rows.append(("Mode", "Readiness review: no incident declared"))
+    targets = config.scope.targets
+    scope = ", ".join(f"{t.label} [{t.exposure}]" for t in targets) if targets else "no network targets"
+    if config.scope.exclude:
+        scope += f"; never scanned: {', '.join(config.scope.exclude)}"
+    rows.append(("Scope", scope))
+    if config.scope.authorization:
+        rows.append(("Authorised by", config.scope.authorization))
+    elif targets:
+        rows.append(("Authorised by", ("nobody is named: get the owner's permission before scanning",
+                                       "bold $text-error")))
+    rows.append(("History", history_note))
+    rows.append(("Config", str(path)))
+    return [(label, plain(value)) for label, value in rows]
+
+
+class OverviewScreen(Screen[None]):
+    HELP: ClassVar[str] = ("Check what will be assessed before running: the mode, the scope and who authorised "
+                           "it. Space toggles a check for this run; the pane below the list says what the "
+                           "highlighted check will read or probe. Candidate passwords for the password check "
+                           "stay in memory only. r runs the selected checks.")
+    AUTO_FOCUS = "#checks"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "run", "Run"),
+        Binding("R", "reload", "Reload config", key_display="R"),
+        Binding("o", "open_another", "Other config"),
+        Binding("escape", "leave", "Back"),
+        Binding("ctrl+d", "forget_passwords", "Forget passwords", show=False),
+    ]
+
+    def __init__(self, session: Session, path: Path) -> None:
+        super().__init__()
+        self.session = session
+        self.path = path
+        self.outlines: dict[str, CheckOutline] = {}
+
+    @property
+    def posture_app(self) -> PostureApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="overview"):
+            yield Grid(id="summary")
+            yield Static("Checks to run (space toggles)", classes="section-title")
+            yield SelectionList[str](id="checks")
+            yield Static(id="evidence")
+            with Vertical(id="passwords"):
+                yield Static("Candidate passwords for the password check: typed here, kept in memory for this "
+                             "session only, never written or shown again.", classes="section-title")
+                with Horizontal(id="password-row"):
+                    yield Input(placeholder="whose (e.g. front desk)", id="password-label")
+                    yield Input(placeholder="password, then Enter", password=True, id="password-value")
+                yield Static(id="passwords-held")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.show_config()
+        # Focusing the check list must not scroll the organization line off a short terminal.
+        self.call_after_refresh(self.query_one("#overview", VerticalScroll).scroll_home, animate=False)
+
+    def show_config(self) -> None:
+        config = self.session.config
+        if config is None:
+            return
+        today = (self.session.now or datetime.now(UTC)).date()
+        rows = summary(config, Path(shown_path(self.path, self.posture_app.start_dir)), self.session.history_note,
+                       today)
+        grid = self.query_one("#summary", Grid)
+        grid.remove_children()
+        grid.mount_all([w for label, value in rows for w in (Static(label, classes="label"), Static(value))])
+        self.outlines = {o.id: o for o in self.session.outline()}
+        checks = self.query_one("#checks", SelectionList)
+        checks.clear_options()
+        checks.add_options([(f"{o.title}  ({o.id})", o.id, o.id in self.session.selected)
+                            for o in self.outlines.values()])
+        checks.highlighted = 0
+        self.query_one("#passwords").display = self.session.wants_passwords
+        self._show_held()
+
+    def on_selection_list_selection_highlighted(self, event: SelectionList.SelectionHighlighted[str]) -> None:
+        outline = self.outlines.get(str(event.selection.value))
+        if outline is None:
+            return
+        lines = outline.evidence or ("nothing outside the config",)
+        parts: list[str | tuple[str, str]] = [(f"{outline.title} reads:", "bold")]
+        parts += [f"\n  • {line}" for line in lines]
+        if outline.description:
+            parts.append((f"\n{outline.description}", "$text-muted"))
+        self.query_one("#evidence", Static).update(plain(*parts))
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
+        self.session.selected = set(event.selection_list.selected)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "password-label":
+            self.set_focus(self.query_one("#password-value", Input))
+            return
+        if event.input.id != "password-value":
+            return
+        label_input = self.query_one("#password-label", Input)
+        try:
+            self.session.add_candidate_password(label_input.value, event.input.value)
+        except PostureError as exc:
+            self.app.notify(str(exc), severity="warning")
+            return
+        event.input.value = ""  # never kept in a widget once handed over
+        label_input.value = ""
+        self.set_focus(label_input)
+        self._show_held()
+
+    def _show_held(self) -> None:
+        held = self.session.secrets.candidate_passwords
+        text = ("None yet: the check still judges the policy without them." if not held else
+                f"{len(held)} held in memory: {', '.join(label for label, _ in held)}  (ctrl+d forgets them)")
+        self.query_one("#passwords-held", Static).update(plain(text))  # labels are typed in: never markup
+
+    def action_forget_passwords(self) -> None:
+        self.session.forget_passwords()
+        self._show_held()
+        self.app.notify("Candidate passwords forgotten.")
+
+    def action_run(self) -> None:
+        self.posture_app.start_run()
+
+    def action_reload(self) -> None:
+        if self.posture_app.running:
+            self.app.notify("Finish or cancel the run first.", severity="warning")
+            return
+        if self.posture_app.open_config(self.path):
+            self.app.notify("Config reloaded.")
+
+    def action_open_another(self) -> None:
+        self.posture_app.open_another()
+
+    def action_leave(self) -> None:
+        if isinstance(self.focused, Input):
+            self.set_focus(self.query_one("#checks", SelectionList))
+        else:
+            self.action_open_another()

@@ -1,0 +1,1 @@
+"""Widgets the screens share: the findings table, the finding detail and the run lines."""

@@ -1,0 +1,132 @@
+"""End to end in a real terminal: `posture tui sample_configs/demo.yaml` in tmux, driven only by keys.
+
+The sample configs are copied to a temporary folder first, so the exported plan and the history land
+there and not in the repository. The screen is read with `capture-pane` and polled with a generous
+bound (the demo scans 127.0.0.1 with the real nmap), never with fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+BOUND_S = 30.0  # per screen change; the run itself gets RUN_BOUND_S
+RUN_BOUND_S = 300.0
+
+
+class Tmux:
+    """One tmux server of our own (a unique -L socket), killed afterwards whatever happens."""
+
+    def __init__(self, workdir: Path, command: str, size: tuple[int, int] = (120, 40)) -> None:
+        self.socket = f"posture-e2e-{uuid.uuid4().hex[:8]}"
+        # The pane outlives the app so its exit status can be read; the server goes in kill().
+        shell = f"{command}; echo \"posture exited $?\"; sleep 600"
+        self._tmux("new-session", "-d", "-s", "e2e", "-x", str(size[0]), "-y", str(size[1]), "-c", str(workdir),
+                   shell)
+        self.socket_path = Path(self._tmux("display-message", "-p", "#{socket_path}").strip())
+
+    def _tmux(self, *args: str) -> str:
+        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=30)
+        if done.returncode != 0:
+            raise AssertionError(f"tmux {args[0]} failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", "e2e")
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self._tmux("send-keys", "-t", "e2e", key)
+
+    def type(self, text: str) -> None:
+        self._tmux("send-keys", "-t", "e2e", "-l", text)
+
+    def wait_for(self, text: str, bound_s: float = BOUND_S, *, gone: str = "") -> str:
+        """Poll until `text` is on screen (and `gone`, if given, is not)."""
+        deadline = time.monotonic() + bound_s
+        while True:
+            screen = self.screen()
+            if text in screen and not (gone and gone in screen):
+                return screen
+            if "posture exited" in screen and "posture exited" not in text:
+                raise AssertionError(f"posture quit while waiting for {text!r}:\n{screen}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"gave up waiting for {text!r}; the screen shows:\n{screen}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=30)
+        self.socket_path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "sample_configs", tmp_path / "sample_configs")
+    return tmp_path
+
+
+@contextmanager
+def tui_session(workdir: Path, config: str) -> Iterator[Tmux]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    posture = Path(sys.executable).parent / "posture"
+    # COLUMNS/LINES from the test runner would override the pane's real size.
+    command = f"env -u COLUMNS -u LINES {posture} tui {config} --db {workdir / 'history.sqlite'}"
+    tmux = Tmux(workdir, command)
+    try:
+        yield tmux
+    finally:
+        tmux.kill()
+
+
+def drive_assessment(tmux: Tmux, organization: str, out_dir: Path) -> None:
+    """Overview → run → findings (search) → plan → export → quit, all by keys, checking each screen."""
+    tmux.wait_for("Checks to run")
+    assert organization in tmux.screen()
+    tmux.keys("r")
+    screen = tmux.wait_for("Enter or f: the findings", RUN_BOUND_S)
+    assert "Finished in" in screen
+    tmux.keys("Enter")
+    tmux.wait_for("Severity ▲")
+    tmux.type("/attorney")  # in one burst, as fast typing or a paste arrives; the demo names no attorney
+    screen = tmux.wait_for("matching 'attorney'")
+    assert "No attorney named to call in a breach" in screen
+    # Each key waits for its own effect: the footer tells which widget or screen has the keys.
+    tmux.keys("Enter")
+    tmux.wait_for("⏎ Open")  # back in the table
+    tmux.keys("Enter")
+    screen = tmux.wait_for("esc Close")  # the finding, full screen
+    assert "Why it matters" in screen and "What to do" in screen
+    tmux.keys("Escape")
+    tmux.wait_for("s Sort", gone="esc Close")  # and Escape is not merged with the next key into alt+p
+    tmux.keys("p")
+    tmux.wait_for(f"action plan: {organization}")
+    tmux.keys("e")
+    tmux.wait_for("Export the plan")
+    tmux.keys("Enter")
+    tmux.wait_for("Written to")
+    tmux.keys("Escape")
+    tmux.wait_for("Exported to")
+    tmux.keys("q")
+    tmux.wait_for("posture exited 0")
+    plan = (out_dir / "posture-plan.md").read_text(encoding="utf-8")
+    assert plan.startswith(f"# Post-incident action plan: {organization}")
+    assert (out_dir / "posture-plan.html").is_file() and (out_dir / "posture-results.json").is_file()
+
+
+@pytest.mark.integration
+def test_demo_assessment_in_a_real_terminal(workdir: Path) -> None:
+    config = workdir / "sample_configs" / "demo.yaml"
+    out_dir = (config.parent / yaml.safe_load(config.read_text(encoding="utf-8"))["report"]["out_dir"]).resolve()
+    with tui_session(workdir, "sample_configs/demo.yaml") as tmux:
+        drive_assessment(tmux, "Lone Star Dental (demo)", out_dir)
