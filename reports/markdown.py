@@ -68,7 +68,7 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
     actions = a.plan.actions if a.plan else ()
     by_prio = Counter(x.priority for x in actions)
     prio_line = " · ".join(f"{by_prio[p]} {WINDOW[p]}" for p in sorted(by_prio)) or "none"
-    out = ["## Summary", "", "| | |", "|---|---|"]
+    out = ["## Summary", "", "| At a glance | |", "|---|---|"]
     if a.mode is Mode.INCIDENT and a.incident:
         kind = str(a.incident.get("kind", "")).replace("_", " ")
         out.append(f"| Mode | Post-incident: {md(kind)} discovered {md(a.incident.get('discovered'))} |")
