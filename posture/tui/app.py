@@ -61,6 +61,17 @@ class PostureApp(App[int]):
         """Notifications quote paths, errors and links: plain text unless a caller asks for markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report, without local variables: a frame's locals may hold a typed password."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
     # --- screens ----------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen:
