@@ -191,6 +191,7 @@ def from_dict(data: Any, path: Path | str = "<results>") -> Assessment:
     )
     if not isinstance(assessment.organization.get("name"), str):
         raise r.fail("organization.name", "missing")
+    _what_the_staff_edition_hides(r, assessment)
     plan = r.get(data, "plan", dict, "", optional=True)
     if plan is not None:
         assessment.plan = _plan(r, plan)
@@ -206,6 +207,17 @@ def from_dict(data: Any, path: Path | str = "<results>") -> Assessment:
             unchanged=r.strings(drift, "unchanged", "drift"),
         )
     return assessment
+
+
+def _what_the_staff_edition_hides(r: _Reader, a: Assessment) -> None:
+    """The staff edition withholds the targets and the compromised assets by name: they must be readable
+    as such, or a damaged file would render with them left in (or not render at all)."""
+    if "targets" in a.scope:
+        for i, target in enumerate(r.get(a.scope, "targets", list, "scope")):
+            r.get(target, "address", str, f"scope.targets[{i}]")
+            r.get(target, "name", str, f"scope.targets[{i}]", optional=True)
+    if a.incident is not None and "compromised_assets" in a.incident:
+        r.strings(a.incident, "compromised_assets", "incident")
 
 
 def _plan(r: _Reader, d: dict[str, Any]) -> Plan:

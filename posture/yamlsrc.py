@@ -155,17 +155,18 @@ def _build(node: yaml.Node, key_path: KeyPath, located: Located, loader: yaml.Sa
     return _construct(node, key_path, located, loader)
 
 
-_KINDS = {"timestamp": "a date", "int": "a whole number", "float": "a number"}
+_KINDS = {"timestamp": "a date", "int": "a whole number", "float": "a number", "bool": "true or false"}
 
 
 def _construct(node: yaml.Node, key_path: KeyPath, located: Located, loader: yaml.SafeLoader) -> Any:
-    # PyYAML builds a date or a number straight from text that only looks like one: 2026-02-30 and
-    # `!!int ten` end in a ValueError, not a YAMLError, so they get their location here.
+    # PyYAML builds a date, number or boolean straight from text that only looks like one, or is tagged
+    # as one: 2026-02-30, `!!int ten`, `!!bool maybe`, an empty `!!float` end in Python errors, not YAMLErrors.
     try:
         return loader.construct_object(node, deep=True)
-    except (ValueError, OverflowError) as exc:
+    except (ValueError, ArithmeticError, AttributeError, LookupError, TypeError) as exc:
         line, column = _mark(node)
         shown = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else node.tag
         kind = node.tag.rsplit(":", 1)[-1]
-        raise InputError(f"{shown!r} is not {_KINDS.get(kind, kind)}: {exc}", path=located.path, line=line,
+        why = f": {exc}" if type(exc) is ValueError else ""
+        raise InputError(f"{shown!r} is not {_KINDS.get(kind, kind)}{why}", path=located.path, line=line,
                          column=column, key=dotted(key_path) or None) from None

@@ -1,0 +1,230 @@
+"""`make bench`: every figure, each in its own process, in one table.
+
+    .venv/bin/python -m bench                 all figures
+    .venv/bin/python -m bench ports-quick ... only these
+    .venv/bin/python -m bench --figure NAME --json   (internal) measure one figure, print it as JSON
+
+Each figure runs in a fresh child process, so its peak memory (the kernel's ru_maxrss for that child, from
+wait4) is its own and no figure warms another's caches. A figure that times a command of its own (cold
+start, the whole assessment) reports that command's peak instead. The figures for the checks reuse the
+functions of their own bench scripts (bench_ports, bench_training, bench_passwords, bench_backups).
+Only 127.0.0.0/8 is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.bench_core import FIGURES as CORE_FIGURES
+from bench.bench_core import Figure
+
+PORTS_ROUNDS = {"quick": 21, "standard": 5}
+
+
+def ports_vs_nmap(profile: str) -> Figure:
+    from bench.bench_ports import LAYOUT, RATIO_GOAL, overhead, serving
+
+    rounds = PORTS_ROUNDS[profile]
+    with tempfile.TemporaryDirectory(prefix="bench-ports-") as tmp, serving(LAYOUT):
+        f = overhead(profile, rounds, Path(tmp))
+    return Figure(f["ratio"], "x", RATIO_GOAL,
+                  detail=f"check {f['check_s']:.3f} s, bare nmap {f['nmap_s']:.3f} s, same arguments, "
+                         f"8 loopback hosts; median of {rounds} paired runs; the check's own work "
+                         f"{f['own_ms']:.0f} ms")
+
+
+def nmap_xml_import() -> Figure:
+    from bench.bench_ports import HOSTS, IMPORT_GOAL_S, LAYOUT, import_and_judge, serving
+
+    with tempfile.TemporaryDirectory(prefix="bench-xml-") as tmp, serving(LAYOUT):
+        f = import_and_judge(Path(tmp))
+    return Figure(f["seconds"], "s", IMPORT_GOAL_S,
+                  detail=f"{HOSTS:,} hosts, {f['megabytes']:.1f} MB of XML, parse + scope + judge, "
+                         f"{f['findings']:,} findings; median of 3")
+
+
+def training_roster() -> Figure:
+    from bench.bench_training import BUDGET_S, ROWS, STAFF, TrainingCheck, judge_once, write_files
+    from posture.catalogue import load_catalogue
+    from posture.registry import Registry
+
+    registry = Registry()
+    registry.add(TrainingCheck, load_catalogue().weaknesses)
+    with tempfile.TemporaryDirectory(prefix="bench-training-") as tmp:
+        write_files(Path(tmp))
+        runs = [judge_once(Path(tmp), registry) for _ in range(5)]
+    totals = [prepare + run for prepare, run, _, _, _ in runs]
+    return Figure(statistics.median(totals), "s", BUDGET_S,
+                  detail=f"{ROWS:,} roster rows + {STAFF:,} staff, prepare + run, {runs[0][3]:,} findings; "
+                         f"median of {len(runs)}")
+
+
+def breach_offline() -> Figure:
+    from bench.bench_passwords import HashFile, make_candidates, write_hash_file
+
+    candidates = make_candidates()
+    with tempfile.TemporaryDirectory(prefix="bench-breach-") as tmp:
+        path = Path(tmp) / "pwned-passwords-sha1-ordered-by-hash.txt"
+        lines = write_hash_file(path, candidates)
+        times = []
+        for _ in range(3):
+            hash_file = HashFile(path)
+            started = time.perf_counter()
+            results = hash_file.lookup_all([c.sha1 for c in candidates])
+            times.append(time.perf_counter() - started)
+        size_mb = path.stat().st_size / 1e6
+    seconds = statistics.median(times)
+    found = sum(r.status == "found" for r in results.values())
+    per = hash_file.stats.probes / max(hash_file.stats.lookups, 1)
+    return Figure(seconds, "s", detail=f"{len(candidates):,} look-ups ({len(results):,} distinct) in a "
+                                       f"{lines:,}-line, {size_mb:.0f} MB hash file: {len(results) / seconds:,.0f}/s, "
+                                       f"{per:.1f} lines read each, {found:,} found; median of 3")
+
+
+def backups_snapshots() -> Figure:
+    from bench.bench_backups import BUDGET_S, HOSTS, SNAPSHOTS, BackupsCheck, judge_once, snapshots_json
+    from posture.catalogue import load_catalogue
+    from posture.registry import Registry
+
+    registry = Registry()
+    registry.add(BackupsCheck, load_catalogue().weaknesses)
+    with tempfile.TemporaryDirectory(prefix="bench-backups-") as tmp:
+        (Path(tmp) / "snaps.json").write_text(snapshots_json(), encoding="utf-8")
+        runs = [judge_once(Path(tmp), registry) for _ in range(5)]
+    return Figure(statistics.median(p + r for p, r, _, _ in runs), "s", BUDGET_S,
+                  detail=f"{SNAPSHOTS:,} restic snapshots over {HOSTS} hosts, prepare + run; median of {len(runs)}")
+
+
+FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
+    "ports-quick": ("ports check / bare nmap (quick)", lambda: ports_vs_nmap("quick")),
+    "ports-standard": ("ports check / bare nmap (standard, -sV)", lambda: ports_vs_nmap("standard")),
+    "assessment": ("whole assessment / slowest check", CORE_FIGURES["assessment"]),
+    "cold-start-help": ("`posture --help` cold start", CORE_FIGURES["cold-start-help"]),
+    "cold-start-scan-help": ("`posture scan --help` cold start", CORE_FIGURES["cold-start-scan-help"]),
+    "scan-imports": ("modules a headless scan imports", CORE_FIGURES["scan-imports"]),
+    "nmap-xml-4096": ("nmap XML import, 4,096 hosts", nmap_xml_import),
+    "training-50k": ("training roster, 50,000 rows", training_roster),
+    "breach-offline-10k": ("10,000 offline breach look-ups", breach_offline),
+    "plan-render": ("plan of 10,000 findings (consultant)", CORE_FIGURES["plan-render"]),
+    "plan-render-staff": ("plan of 10,000 findings (staff)", CORE_FIGURES["plan-render-staff"]),
+    "backups-10k": ("restic snapshots, 10,000", backups_snapshots),
+}
+
+
+def measure(name: str) -> dict[str, object]:
+    """Run one figure in a child process; its JSON line plus the child's peak memory."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "bench", "--figure", name, "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+    stdout, stderr = _communicate(proc)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        reason = (stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+        return {"failed": f"exit {proc.returncode}: {reason[:150]}", "elapsed": elapsed}
+    result: dict[str, object] = json.loads(lines[-1])
+    if result.get("peak_mb") is None:
+        result["peak_mb"] = usage.ru_maxrss / 1024
+    result["elapsed"] = elapsed
+    return result
+
+
+def _communicate(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """Read both pipes to the end without reaping the child (wait4 does that, and returns its usage)."""
+    import threading
+
+    assert proc.stdout is not None and proc.stderr is not None
+    err: list[str] = []
+    reader = threading.Thread(target=lambda: err.append(proc.stderr.read() if proc.stderr else ""))
+    reader.start()
+    out = proc.stdout.read()
+    reader.join()
+    proc.stdout.close()
+    proc.stderr.close()
+    return out, err[0] if err else ""
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        pages = 0
+    nmap = subprocess.run(["nmap", "--version"], capture_output=True, text=True, check=False).stdout.split("\n")[0]
+    return (f"{cpu}, {os.cpu_count()} cores, {pages / 2**30:.0f} GiB RAM; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}; {nmap or 'nmap not found'}")
+
+
+def table(results: dict[str, dict[str, object]]) -> list[str]:
+    rows = [("figure", "value", "goal", "ok", "peak MB", "detail")]
+    for name, result in results.items():
+        title = FIGURES[name][0]
+        if "failed" in result:
+            rows.append((title, "-", "-", "FAILED", "-", str(result["failed"])))
+            continue
+        value, unit, goal, ok = result["value"], result["unit"], result["goal"], result["ok"]
+        assert isinstance(value, (int, float)) and (goal is None or isinstance(goal, (int, float)))
+        shown = f"{value:,.0f} {unit}" if unit == "modules" else f"{value:.3f} {unit}" if unit == "x" \
+            else f"{value:.2f} {unit}" if value >= 1 else f"{value * 1000:.0f} ms"
+        goal_text = "-" if goal is None else (f"<= {goal:g} {unit}" if unit != "s" or goal >= 1 else
+                                               f"<= {goal * 1000:.0f} ms")
+        verdict = "-" if ok is None else "ok" if ok else "OVER"
+        peak = result.get("peak_mb")
+        rows.append((title, shown, goal_text, verdict, f"{peak:.0f}" if isinstance(peak, float) else "-",
+                     str(result.get("detail", ""))))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    out = []
+    for n, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0]), row[1].rjust(widths[1]), row[2].ljust(widths[2]), row[3].ljust(widths[3]),
+                 row[4].rjust(widths[4]), row[5]]
+        out.append("  ".join(cells).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths) + "  ------")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="posture's benchmarks, as one table")
+    parser.add_argument("names", nargs="*", metavar="FIGURE",
+                        help=f"figures to run (default: all): {', '.join(FIGURES)}")
+    parser.add_argument("--figure", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.figure:
+        figure = FIGURES[args.figure][1]()
+        print(figure.to_json(), flush=True)
+        return 0
+    unknown = [n for n in args.names if n not in FIGURES]
+    if unknown:
+        parser.error(f"unknown figure(s): {', '.join(unknown)}; choose from {', '.join(FIGURES)}")
+    names = args.names or list(FIGURES)
+    print(f"machine: {machine()}", flush=True)
+    results = {}
+    started = time.perf_counter()
+    for name in names:
+        print(f"  measuring {name} ...", file=sys.stderr, flush=True)
+        results[name] = measure(name)
+    print("\n".join(table(results)))
+    print(f"({len(results)} figures in {time.perf_counter() - started:.0f} s; peak MB: the figure's own process, "
+          "including making its test data, or the command it timed)")
+    return 1 if any("failed" in r for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
