@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~{}#!])")
@@ -49,11 +50,21 @@ _PORTS = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8)
+def _sensitive_pattern(values: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for all of a render's sensitive strings (a staff edition scrubs thousands of lines)."""
+    ordered = sorted({v for v in values if v}, key=len, reverse=True)  # longest first wins at a position
+    if not ordered:
+        return None
+    # Whole words only: an asset named "pos" must not eat "position".
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in ordered) + r")(?!\w)")
+
+
 def scrub(text: str, sensitive: list[str], placeholder: str = "the affected devices") -> str:
     """Replace the given sensitive strings (longest first) and anything shaped like an address or port."""
-    for value in sorted((v for v in sensitive if v), key=len, reverse=True):
-        # Whole words only: an asset named "pos" must not eat "position".
-        text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", lambda _: placeholder, text)
+    pattern = _sensitive_pattern(tuple(sensitive))
+    if pattern is not None:
+        text = pattern.sub(lambda _: placeholder, text)
     text = _IPV4.sub("[address withheld]", text)
     text = _IPV6.sub("[address withheld]", text)
     return _PORTS.sub("[port withheld]", text)

@@ -93,7 +93,9 @@ def _not_found(name: str, header: str, columns: ColumnMap) -> str:
 
 def _found(columns: ColumnMap) -> str:
     shown = [h for h in columns.headers if h.strip()][:12]
-    return f" (headers found: {', '.join(repr(h) for h in shown)})" if shown else " (the header row is empty)"
+    # A hostile or broken file may have enormous headers: quote enough to recognise each, keep one line short.
+    quoted = [repr(h if len(h) <= 40 else h[:37] + "...") for h in shown]
+    return f" (headers found: {', '.join(quoted)})" if shown else " (the header row is empty)"
 
 
 def _hint(*names: str) -> str:
