@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint unit bench system-tools clean
+.PHONY: demo test lint unit bench fuzz system-tools clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: $(STAMP) system-tools lint
 
 bench: $(STAMP) system-tools
 	$(BIN)/python -m bench
+
+# The long fuzz run: 10,000 generated inputs per parser (about 15 minutes). `make test` runs a short one.
+fuzz: $(STAMP)
+	POSTURE_FUZZ_LONG=1 $(BIN)/pytest -q -p no:cacheprovider tests/hardening/test_fuzz_core.py \
+	    tests/hardening/test_fuzz_evidence.py
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .ruff_cache
