@@ -14,13 +14,9 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +25,7 @@ import pytest
 from posture.testing import minimal_config
 from tests.hardening.support import posture, write_yaml
 from tests.integration.range_api_server import range_api
+from tests.servers import silent_service
 
 
 def results(out: Path) -> dict[str, Any]:
@@ -65,32 +62,6 @@ def children_named(parent: int, name: str) -> list[int]:
     return found
 
 
-@contextmanager
-def silent_service(address: str) -> Iterator[int]:
-    """A TCP port that accepts and never says a word: nmap's version probes wait on it for a long time."""
-    server = socket.socket()
-    server.bind((address, 0))
-    server.listen(16)
-    server.settimeout(0.2)
-    stop, held = threading.Event(), []
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(2)
-        for conn in held:
-            conn.close()
-        server.close()
 
 
 @pytest.mark.integration

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +15,7 @@ import pytest
 from posture.errors import CheckFailed
 from posture.models import Severity, Status
 from tests.checks.test_backups_support import NOW, run
+from tests.servers import silent_service
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(shutil.which("restic") is None, reason="restic is not installed")]
@@ -142,28 +141,8 @@ def test_missing_repository_is_an_error(made: dict[str, object], tmp_path: Path)
 @pytest.fixture
 def silent_server() -> Iterator[int]:
     """A port on 127.0.0.1 that accepts connections and never answers: a hung backend."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
+    with silent_service() as port:
+        yield port
 
 
 def test_hung_client_is_stopped_at_the_timeout(made: dict[str, object], tmp_path: Path, silent_server: int) -> None:
