@@ -4,6 +4,7 @@ borg are installed by the Makefile, so a skip there means a broken set-up, not a
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     if IN_CI and report.skipped and item.get_closest_marker("integration") is not None:
         report.outcome = "failed"
         report.longrepr = f"integration test skipped under CI=true: {report.longrepr}"
+
+
+def need_tools(*tools: str) -> None:
+    """Skip when a tool is missing on a developer's machine; under CI=true that is a failure, not a skip."""
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        (pytest.fail if IN_CI else pytest.skip)(f"not installed: {', '.join(missing)} (make system-tools)")
 
 
 @pytest.fixture(scope="session")

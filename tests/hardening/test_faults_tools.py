@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from posture.testing import minimal_config
+from tests.conftest import need_tools
 from tests.hardening.support import posture, write_yaml
 from tests.integration.range_api_server import range_api
 from tests.servers import silent_service
@@ -66,9 +67,9 @@ def children_named(parent: int, name: str) -> list[int]:
 
 @pytest.mark.integration
 def test_nmap_killed_mid_scan_is_an_error_not_a_clean_host(tmp_path: Path) -> None:
+    need_tools("nmap")
     nmap = shutil.which("nmap")
-    if nmap is None:
-        pytest.skip("nmap is not installed")
+    assert nmap is not None
     with silent_service("127.0.0.61") as port:
         config = write_yaml(tmp_path / "posture.yaml", minimal_config(
             scope={"authorization": "test: loopback only", "targets": [{"address": "127.0.0.61"}]},

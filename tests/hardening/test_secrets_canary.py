@@ -37,11 +37,12 @@ from posture.registry import default_registry
 from posture.results import dumps
 from posture.runner import Runner
 from reports import render_all
+from tests.conftest import IN_CI
 from tests.hardening.support import SAMPLES
 from tests.integration.range_api_server import range_api
 
 pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(not all(shutil.which(t) for t in ("nmap", "restic", "borg")),
+              pytest.mark.skipif(not IN_CI and not all(shutil.which(t) for t in ("nmap", "restic", "borg")),
                                  reason="needs nmap, restic and borg")]
 
 CANDIDATES = {"front desk": "Canary-Front-Desk-6q!", "owner laptop": "cnry-owner-Lap7op#",

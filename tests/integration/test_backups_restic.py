@@ -15,10 +15,11 @@ import pytest
 from posture.errors import CheckFailed
 from posture.models import Severity, Status
 from tests.checks.test_backups_support import NOW, run
+from tests.conftest import IN_CI
 from tests.servers import silent_service
 
 pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(shutil.which("restic") is None, reason="restic is not installed")]
+              pytest.mark.skipif(not IN_CI and shutil.which("restic") is None, reason="restic is not installed")]
 
 PASSWORD = "integration-test-password-7f3a"
 # Newest 9 days old; the incident window (discovered on NOW's date, 14-day look-back) opens 2026-11-06.

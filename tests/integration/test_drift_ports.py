@@ -15,7 +15,6 @@ import html
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -31,6 +30,7 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.conftest import need_tools
 from tests.reports.webhook_server import Webhook, webhook
 
 pytestmark = pytest.mark.integration
@@ -134,8 +134,7 @@ class Runs:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    if shutil.which("nmap") is None:
-        pytest.skip("nmap is not installed (make system-tools)")
+    need_tools("nmap")
     folder = tmp_path_factory.mktemp("drift")
     db = folder / "history.sqlite"
     port = free_port()  # closed during the first run

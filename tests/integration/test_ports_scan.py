@@ -22,6 +22,7 @@ from posture.models import CheckStatus, Finding, Severity, Status
 from posture.registry import default_registry
 from posture.runner import Runner
 from posture.testing import config_from_dict, context_for, minimal_config, run_check
+from tests.conftest import need_tools
 from tests.integration.test_ports_listeners import (
     FTP,
     HTTP_LIGHTTPD,
@@ -44,8 +45,7 @@ INCIDENT = {"discovered": "2026-11-20", "kind": "ransomware", "compromised_asset
 
 @pytest.fixture(scope="module")
 def placed() -> Iterator[dict[str, dict[str, Listening]]]:
-    if shutil.which("nmap") is None:
-        pytest.skip("nmap is not installed")
+    need_tools("nmap")
     with serving(LAYOUT) as where:
         yield {address: {s.service.name: s for s in services} for address, services in where.items()}
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from posture.cli import main
+from tests.conftest import need_tools
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs"
 CONFIGS = sorted([SAMPLES / "demo.yaml", *SAMPLES.glob("*/posture.yaml")])
@@ -19,8 +19,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    if shutil.which("nmap") is None:
-        pytest.skip("nmap is not installed")
+    need_tools("nmap")
     out = {}
     for config in CONFIGS:
         name = config.parent.name if config.name == "posture.yaml" else config.stem

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import need_tools
+
 ROOT = Path(__file__).resolve().parents[2]
 BOUND_S = 30.0  # per screen change; the run itself gets RUN_BOUND_S
 RUN_BOUND_S = 300.0
@@ -77,8 +79,7 @@ def workdir(tmp_path: Path) -> Path:
 
 @contextmanager
 def tui_session(workdir: Path, config: str) -> Iterator[Tmux]:
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed")
+    need_tools("tmux")
     posture = Path(sys.executable).parent / "posture"
     # COLUMNS/LINES from the test runner would override the pane's real size.
     command = f"env -u COLUMNS -u LINES {posture} tui {config} --db {workdir / 'history.sqlite'}"
