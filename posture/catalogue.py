@@ -46,10 +46,6 @@ class Catalogue:
     actions: dict[str, ActionSpec]
     references: dict[str, Reference]
 
-    def reference(self, ref_id: str) -> Reference:
-        """A reference by id; raises KeyError for an unknown id (a bug in a check)."""
-        return self.references[ref_id]
-
     def refs(self, *ref_ids: str) -> tuple[Reference, ...]:
         return tuple(self.references[r] for r in ref_ids)
 

@@ -52,10 +52,6 @@ class Phase(enum.StrEnum):
     NOTIFY = "notify"
     PREVENT = "prevent"
 
-    @property
-    def order(self) -> int:
-        return list(Phase).index(self)
-
 
 class Mode(enum.StrEnum):
     READINESS = "readiness"

@@ -73,10 +73,6 @@ def build_plan(assessment: Assessment, catalogue: Catalogue | None = None) -> Pl
     return Plan(mode=mode, generated=generated, actions=tuple(actions), notifications=tuple(notifications))
 
 
-def window(priority: int) -> str:
-    return WINDOW[priority]
-
-
 def _actions_for(finding: Finding, cat: Catalogue, mode: Mode) -> list[str]:
     named = [a for a in finding.actions if _allowed(cat.actions.get(a), mode)]
     if named:

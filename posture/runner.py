@@ -13,7 +13,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,7 +67,6 @@ class _Job:
     started: float = 0.0
     done: bool = False
     prepare_error: str = ""
-    findings: list[Finding] = field(default_factory=list)
     thread: threading.Thread | None = None
 
 

@@ -8,7 +8,6 @@ account names, evidence).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 
 from posture.catalogue import load_catalogue
@@ -379,8 +378,3 @@ def _sensitive_strings(a: Assessment) -> list[str]:
     resolved = a.drift.resolved if a.drift else ()
     values.update(f.asset for f in (*a.findings, *resolved) if f.asset)
     return sorted(values, key=len, reverse=True)
-
-
-def finding_lines(findings: Iterable[Finding]) -> list[str]:
-    """Short one-line summaries (for alerts and the TUI)."""
-    return [f"[{f.severity.value}] {f.title}" for f in findings]
