@@ -21,9 +21,9 @@ from pathlib import Path
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from checks.password_policy import PasswordPolicyCheck
-from checks.passwords.audit import Lookup, candidate_findings
-from checks.passwords.breach import HashFile, RangeClient
-from checks.passwords.candidates import Candidate
+from checks.password_policy.audit import Lookup, candidate_findings
+from checks.password_policy.breach import HashFile, RangeClient
+from checks.password_policy.candidates import Candidate
 from posture.catalogue import load_catalogue
 from posture.registry import Registry
 from posture.testing import config_from_dict, context_for, minimal_config

@@ -2,7 +2,7 @@
 
 It scans `scope.targets` minus `scope.exclude` with the real nmap, reads nmap XML taken elsewhere
 (`nmap_xml:`), and judges every open port against the service-risk table
-(posture/data/services.yaml) and each target's `expected_ports`.
+(services.yaml beside this module) and each target's `expected_ports`.
 
 The config never passes nmap arguments; `profile` picks them (exact lists in `PROFILES`):
 

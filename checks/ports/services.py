@@ -1,4 +1,4 @@
-"""The service-risk table (posture/data/services.yaml): which open ports are risky, and how much.
+"""The service-risk table (services.yaml beside this module): which open ports are risky, and how much.
 
 A port is matched by what version detection recognised first (product, then service name), and by
 its well-known port number only when nmap merely guessed the name from its port table: an HTTP
@@ -11,10 +11,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
+import yaml
+
 from checks.ports.nmapxml import PortObs
-from posture.catalogue import load_catalogue, read_data
+from posture.catalogue import load_catalogue
 from posture.models import Severity
 
 EXPOSURES = ("internet", "internal")
@@ -109,10 +112,15 @@ def _padded(numbers: tuple[int, ...], other: tuple[int, ...]) -> tuple[int, ...]
     return numbers + (0,) * max(0, len(other) - len(numbers))
 
 
+def read_services_data() -> Any:
+    """The raw rows of services.yaml, which lives beside this module."""
+    return yaml.safe_load(resources.files("checks.ports").joinpath("services.yaml").read_text(encoding="utf-8"))
+
+
 @functools.cache
 def load_services() -> ServiceTable:
-    """The table from posture/data/services.yaml, checked: a bad row fails loudly, not silently."""
-    return build_table(read_data("services.yaml"))
+    """The table from services.yaml, checked: a bad row fails loudly, not silently."""
+    return build_table(read_services_data())
 
 
 def build_table(data: Any) -> ServiceTable:

@@ -3,7 +3,7 @@ killed mid-scan, restic hanging, the breach API timing out or answering garbage.
 a clear line on stderr naming the check, exit 3, complete reports that say `error` (never `pass`), and
 no tool left running.
 
-The checks' own tests cover the same faults one level down: tests/checks/test_ports_check.py (a fake nmap
+The checks' own tests cover the same faults one level down: tests/checks/ports/test_check.py (a fake nmap
 that dies, hangs or writes half a file), tests/integration/test_backups_restic.py (real restic against a
 server that never answers), tests/integration/test_password_range_api.py (500s, 429s, timeouts, garbage).
 """

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from checks.passwords.breach import BreachLookupError, HashFile, check_hash_file, parse_range
+from checks.password_policy.breach import BreachLookupError, HashFile, check_hash_file, parse_range
 from posture.check import Check
 from posture.errors import CheckFailed, InputError
 from posture.registry import Registry, default_registry

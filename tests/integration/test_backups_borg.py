@@ -13,7 +13,7 @@ import pytest
 
 from posture.errors import CheckFailed
 from posture.models import Severity, Status
-from tests.checks.test_backups_support import NOW, run
+from tests.checks.backups.support import NOW, run
 from tests.conftest import IN_CI
 
 pytestmark = [pytest.mark.integration,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from checks.passwords.breach import RangeClient
+from checks.password_policy.breach import RangeClient
 from tests.integration.range_api_server import range_api, sha1
 
 PREFIX = re.compile(r"^/range/[0-9A-F]{5}$")

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks.passwords.breach import BreachLookupError, HashFile, parse_range
-from checks.passwords.candidates import parse_candidates
-from checks.passwords.evidence import decode_evidence
-from checks.passwords.sources import PARSERS, parse_file
-from checks.passwords.strength import estimate
+from checks.password_policy.breach import BreachLookupError, HashFile, parse_range
+from checks.password_policy.candidates import parse_candidates
+from checks.password_policy.evidence import decode_evidence
+from checks.password_policy.sources import PARSERS, parse_file
+from checks.password_policy.strength import estimate
 from posture.errors import InputError
 
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from checks.passwords.policy import NO_COMPOSITION, Authority, Composition, ParsedSource, Setting
+from checks.password_policy.policy import NO_COMPOSITION, Authority, Composition, ParsedSource, Setting
 from posture.errors import InputError
 
 TICKS_PER_MINUTE = 600_000_000

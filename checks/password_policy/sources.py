@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from checks.passwords import linux, windows
-from checks.passwords.evidence import read_evidence
-from checks.passwords.options import DeclaredSource, FileSource, PasswordPolicyOptions
-from checks.passwords.policy import NO_COMPOSITION, Authority, Composition, ParsedSource, Setting
+from checks.password_policy import linux, windows
+from checks.password_policy.evidence import read_evidence
+from checks.password_policy.options import DeclaredSource, FileSource, PasswordPolicyOptions
+from checks.password_policy.policy import NO_COMPOSITION, Authority, Composition, ParsedSource, Setting
 from posture.config import Config
 from posture.errors import InputError
 

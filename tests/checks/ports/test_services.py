@@ -7,8 +7,7 @@ import copy
 import pytest
 
 from checks.ports.nmapxml import PortObs
-from checks.ports.services import build_table, load_services, parse_version
-from posture.catalogue import read_data
+from checks.ports.services import build_table, load_services, parse_version, read_services_data
 from posture.models import Severity
 
 
@@ -139,7 +138,7 @@ def test_version_parsing(text: str, parsed: object) -> None:
 
 
 def test_a_broken_table_fails_loudly() -> None:
-    data = read_data("services.yaml")
+    data = read_services_data()
     bad_ref = copy.deepcopy(data)
     bad_ref["services"][0]["references"] = ["no-such-reference"]
     with pytest.raises(ValueError, match="unknown references"):

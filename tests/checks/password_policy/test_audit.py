@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from checks.passwords.audit import Lookup, candidate_findings
-from checks.passwords.breach import BreachResult, HashFile, LookupStats, check_hash_file
-from checks.passwords.candidates import Candidate, mask, parse_candidates, typed_candidates, unique_labels
-from checks.passwords.strength import ZXCVBN_MAX_LENGTH, estimate
+from checks.password_policy.audit import Lookup, candidate_findings
+from checks.password_policy.breach import BreachResult, HashFile, LookupStats, check_hash_file
+from checks.password_policy.candidates import Candidate, mask, parse_candidates, typed_candidates, unique_labels
+from checks.password_policy.strength import ZXCVBN_MAX_LENGTH, estimate
 from posture.errors import InputError
 from posture.models import Severity, Status
 

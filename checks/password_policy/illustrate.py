@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from checks.passwords.policy import Policy
-from checks.passwords.rules import WEAKNESS, load_rules
-from checks.passwords.weakest import WeakestResult, rules_for, weakest_accepted
+from checks.password_policy.policy import Policy
+from checks.password_policy.rules import WEAKNESS, load_rules
+from checks.password_policy.weakest import WeakestResult, rules_for, weakest_accepted
 from posture.catalogue import load_catalogue
 from posture.models import Finding, Severity, Status
 

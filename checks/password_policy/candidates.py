@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checks.passwords.evidence import decode_evidence
+from checks.password_policy.evidence import decode_evidence
 from posture.errors import InputError
 from posture.evidence import read_limited
 

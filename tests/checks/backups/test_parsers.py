@@ -15,9 +15,9 @@ from checks.backups import borg, restic
 from checks.backups.folder import list_backups, time_in_name
 from checks.backups.jsonfile import parse_json, parse_time, read_json_file
 from posture.errors import CheckFailed, InputError
-from tests.checks.test_backups_support import restic_json
+from tests.checks.backups.support import restic_json
 
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs"
+SAMPLES = Path(__file__).resolve().parents[3] / "sample_configs"
 
 
 def parse_restic(text: str, host: str | None = None) -> list:

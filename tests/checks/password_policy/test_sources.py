@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from checks.passwords.evidence import decode_evidence, read_evidence
-from checks.passwords.options import DeclaredSource
-from checks.passwords.policy import Authority, ParsedSource, merge_by_asset
-from checks.passwords.sources import declared_source, parse_file
+from checks.password_policy.evidence import decode_evidence, read_evidence
+from checks.password_policy.options import DeclaredSource
+from checks.password_policy.policy import Authority, ParsedSource, merge_by_asset
+from checks.password_policy.sources import declared_source, parse_file
 from posture.errors import InputError
 
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs"
+SAMPLES = Path(__file__).resolve().parents[3] / "sample_configs"
 
 NET_ACCOUNTS = """\
 Force user logoff how long after time expires?:       Never

@@ -7,7 +7,7 @@ consultant declares, judges it against NIST SP 800-63B Rev. 4 and CIS Controls v
 password it would accept (a synthetic one, scored by zxcvbn), and optionally audits passwords found
 on site against zxcvbn and Pwned Passwords without ever writing them anywhere.
 
-The parts live in `checks/passwords/` (see its package docstring).
+The other modules of this package are listed in its docstring.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from checks.passwords.audit import candidate_findings, look_up
-from checks.passwords.breach import check_hash_file
-from checks.passwords.candidates import Candidate, read_candidates, typed_candidates, unique_labels
-from checks.passwords.illustrate import weakest_finding
-from checks.passwords.options import DeclaredSource, PasswordPolicyOptions
-from checks.passwords.policy import ParsedSource, merge_by_asset
-from checks.passwords.rules import WEAKNESS, PolicyJudge, mfa_findings
-from checks.passwords.sources import load_sources
-from checks.passwords.weakest import context_terms
+from checks.password_policy.audit import candidate_findings, look_up
+from checks.password_policy.breach import check_hash_file
+from checks.password_policy.candidates import Candidate, read_candidates, typed_candidates, unique_labels
+from checks.password_policy.illustrate import weakest_finding
+from checks.password_policy.options import DeclaredSource, PasswordPolicyOptions
+from checks.password_policy.policy import ParsedSource, merge_by_asset
+from checks.password_policy.rules import WEAKNESS, PolicyJudge, mfa_findings
+from checks.password_policy.sources import load_sources
+from checks.password_policy.weakest import context_terms
 from posture.catalogue import load_catalogue
 from posture.check import Check, CheckContext, CheckMeta
 from posture.config import Config

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from checks.passwords.options import DeclaredSource, Mfa
-from checks.passwords.policy import Composition, PatternLimits, Policy, merge_by_asset
-from checks.passwords.rules import PolicyJudge, length_rule, load_rules, mfa_findings
-from checks.passwords.sources import declared_source, parse_file
-from checks.passwords.weakest import Rules, accepts, context_terms, rules_for, weakest_accepted
+from checks.password_policy.options import DeclaredSource, Mfa
+from checks.password_policy.policy import Composition, PatternLimits, Policy, merge_by_asset
+from checks.password_policy.rules import PolicyJudge, length_rule, load_rules, mfa_findings
+from checks.password_policy.sources import declared_source, parse_file
+from checks.password_policy.weakest import Rules, accepts, context_terms, rules_for, weakest_accepted
 from posture.models import Finding, Severity, Status
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)

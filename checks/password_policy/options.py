@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
-from checks.passwords.policy import AccountClass
+from checks.password_policy.policy import AccountClass
 from posture.config import Strict
 
 SOURCE_TAGS = {

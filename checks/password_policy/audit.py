@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from checks.passwords.breach import BreachResult, HashFile, LookupStats, RangeClient
-from checks.passwords.candidates import Candidate
-from checks.passwords.options import BreachCheck
-from checks.passwords.rules import WEAKNESS, threshold
-from checks.passwords.strength import Strength, StrengthError, estimate
+from checks.password_policy.breach import BreachResult, HashFile, LookupStats, RangeClient
+from checks.password_policy.candidates import Candidate
+from checks.password_policy.options import BreachCheck
+from checks.password_policy.rules import WEAKNESS, threshold
+from checks.password_policy.strength import Strength, StrengthError, estimate
 from posture.catalogue import load_catalogue
 from posture.config import Config
 from posture.models import Finding, Severity, Status

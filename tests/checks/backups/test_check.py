@@ -21,9 +21,9 @@ from posture.models import Severity, Status
 from posture.registry import Registry
 from posture.testing import context_for, run_check
 from posture.yamlsrc import load_yaml
-from tests.checks.test_backups_support import NOW, context, restic_json, run
+from tests.checks.backups.support import NOW, context, restic_json, run
 
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs"
+SAMPLES = Path(__file__).resolve().parents[3] / "sample_configs"
 PASSWORD = "correct-horse-battery-staple-42"
 
 

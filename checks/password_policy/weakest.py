@@ -23,8 +23,8 @@ from itertools import permutations
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from checks.passwords.policy import Composition, PatternLimits, Policy
-from checks.passwords.strength import Strength, estimate
+from checks.password_policy.policy import Composition, PatternLimits, Policy
+from checks.password_policy.strength import Strength, estimate
 
 MAX_SCORED = 250  # zxcvbn takes a few ms each; the weakest are among the simplest anyway
 MAX_DATED = 40  # and the shortest few built on the year, for the rotation example

@@ -15,7 +15,7 @@ from checks.backups.restore_point import compromise_window, judge_restore_point
 from checks.backups.wording import age
 from posture.config import Incident
 from posture.models import Severity, Status
-from tests.checks.test_backups_support import NOW, daily, evidence
+from tests.checks.backups.support import NOW, daily, evidence
 
 FIG = load_figures()
 

@@ -19,7 +19,7 @@ from posture.testing import config_from_dict, context_for, minimal_config, run_c
 
 NOW = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
 TODAY = NOW.date()
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs"
+SAMPLES = Path(__file__).resolve().parents[3] / "sample_configs"
 
 
 @pytest.fixture(scope="module")

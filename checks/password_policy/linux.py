@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from checks.passwords.policy import (
+from checks.password_policy.policy import (
     NO_COMPOSITION,
     Authority,
     Composition,

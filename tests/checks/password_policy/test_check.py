@@ -22,7 +22,7 @@ from posture.registry import Registry
 from posture.testing import config_from_dict, context_for, minimal_config, run_check
 
 NOW = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs"
+SAMPLES = Path(__file__).resolve().parents[3] / "sample_configs"
 CANARIES = {"front-desk": "Dental#Cnry1", "server-room": "Qz8!vortex-canary", "typed-wifi": "Canary-Typed-42x"}
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from checks.passwords.options import Mfa
-from checks.passwords.policy import ACCOUNT_CLASS_NAMES, PLATFORMS, Authority, Composition, Policy, Setting
+from checks.password_policy.options import Mfa
+from checks.password_policy.policy import ACCOUNT_CLASS_NAMES, PLATFORMS, Authority, Composition, Policy, Setting
 from posture.catalogue import load_catalogue
 from posture.models import Finding, Severity, Status
 
@@ -48,7 +48,7 @@ MFA_CLASSES = ("remote_access", "email", "admin")
 
 @functools.cache
 def load_rules() -> dict[str, Any]:
-    text = resources.files("checks.passwords").joinpath("rules.yaml").read_text(encoding="utf-8")
+    text = resources.files("checks.password_policy").joinpath("rules.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     refs = load_catalogue().references
     for rule_id, rule in data["rules"].items():

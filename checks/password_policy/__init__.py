@@ -1,4 +1,6 @@
-"""The pieces of the `password_policy` check, one concern per module.
+"""The `password_policy` check (entry point `checks.password_policy:PasswordPolicyCheck`), one concern per module.
+
+    check        the Check itself: sources → policy → rules → findings
 
     options      the config section (sources, MFA, candidate file, breach look-up)
     evidence     reading exported files whatever their encoding (PowerShell writes UTF-16)
@@ -14,3 +16,7 @@
     breach       Pwned Passwords look-ups, online (k-anonymity range API) or against a local hash file
     audit        candidate passwords turned into findings
 """
+
+from checks.password_policy.check import PasswordPolicyCheck
+
+__all__ = ["PasswordPolicyCheck"]
