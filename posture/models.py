@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from posture.tracking import TrackingView
+
 
 class Severity(enum.StrEnum):
     CRITICAL = "critical"
@@ -179,6 +181,10 @@ class Assessment:
     drift: Drift | None = None
     tool_version: str = ""
     run_id: str = ""
+    # Findings whose risk the owner accepted (until an expiry): shown apart, never counted as problems.
+    accepted: frozenset[str] = frozenset()
+    # Owners, status and accepted risks recorded for this config, judged against this run (posture.tracking).
+    tracking: TrackingView | None = None
     _index: dict[str, Finding] = field(default_factory=dict, init=False, repr=False, compare=False)
     _index_of: tuple[CheckResult, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -188,7 +194,8 @@ class Assessment:
 
     @property
     def failing(self) -> list[Finding]:
-        return [f for f in self.findings if f.status is Status.FAIL]
+        """The problems: failing findings, less those whose risk is accepted."""
+        return [f for f in self.findings if f.status is Status.FAIL and f.id not in self.accepted]
 
     @property
     def unchecked(self) -> list[Finding]:

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from posture.catalogue import ActionSpec, Catalogue, load_catalogue
 from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Phase, Plan, Severity, Status
 from posture.notify import notification_duties
+from posture.tracking import Tracking, judge
 
 DUE_DAYS = {1: 1, 2: 7, 3: 30, 4: 90}
 # After a breach, containment comes first; in a readiness review the guides' order stands.
@@ -33,7 +34,7 @@ def build_plan(assessment: Assessment, catalogue: Catalogue | None = None) -> Pl
     supporting: dict[str, list[Finding]] = {}
 
     for finding in assessment.findings:
-        if finding.status is Status.FAIL:
+        if finding.status is Status.FAIL and finding.id not in assessment.accepted:
             for action_id in _actions_for(finding, cat, mode):
                 triggers.setdefault(action_id, []).append(finding)
         elif finding.actions:  # a passing observation the action should quote (a clean restore point)
@@ -71,6 +72,15 @@ def build_plan(assessment: Assessment, catalogue: Catalogue | None = None) -> Pl
     actions.sort(key=lambda a: (a.priority, phases.index(a.phase), order.index(a.id)))
     notifications = notification_duties(assessment) if mode is Mode.INCIDENT else ()
     return Plan(mode=mode, generated=generated, actions=tuple(actions), notifications=tuple(notifications))
+
+
+def plan_with_tracking(assessment: Assessment, tracking: Tracking, today: date, staff_owners: bool = False) -> None:
+    """Plan the run with what people recorded: accepted risks leave the plan and the counts until they
+    expire, and every action is judged against its owner's status (overdue, reopened, verified fixed)."""
+    assessment.accepted = frozenset(tracking.active_risks(today))
+    assessment.plan = build_plan(assessment)
+    failing = [f.id for f in assessment.findings if f.status is Status.FAIL]
+    assessment.tracking = judge(tracking, assessment.plan.actions, failing, today, assessment.started, staff_owners)
 
 
 def _actions_for(finding: Finding, cat: Catalogue, mode: Mode) -> list[str]:

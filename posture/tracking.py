@@ -1,0 +1,192 @@
+"""The plan as a living document: who owns each action, how far it got, and which risks were accepted.
+
+The state is kept per config (its identity) and per action id or finding id, so it survives re-scans:
+ids are stable because actions come from the catalogue and finding ids hash the check and its key.
+This module holds the values and the judgement (overdue, reopened, verified fixed, expired); the
+history store keeps them and the report writers show them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Protocol
+
+
+class PlannedAction(Protocol):
+    """What tracking needs of a plan's action (posture.models.Action)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def due(self) -> date | None: ...
+    @property
+    def findings(self) -> tuple[str, ...]: ...
+
+
+class ActionStatus(enum.StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    WONT_DO = "wont_do"
+
+
+STATUS_WORDS = {ActionStatus.OPEN: "open", ActionStatus.IN_PROGRESS: "in progress", ActionStatus.DONE: "done",
+                ActionStatus.WONT_DO: "won't do"}
+
+
+@dataclass(frozen=True, slots=True)
+class ActionState:
+    """What people recorded about one action. `done_on` is the day it was marked done."""
+
+    action: str
+    owner: str = ""
+    status: ActionStatus = ActionStatus.OPEN
+    due: date | None = None  # overrides the computed due date
+    note: str = ""
+    changed_by: str = ""
+    changed_at: datetime | None = None
+    done_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedRisk:
+    """A finding the owner chose to live with, for a reason, until a date; after it the finding counts again."""
+
+    finding: str
+    reason: str
+    accepted_by: str
+    until: date
+    accepted_on: date
+    title: str = ""  # the finding's title when it was accepted, for the list once it is no longer seen
+
+    def active(self, today: date) -> bool:
+        return today <= self.until
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedAction:
+    """One action of this run's plan with its recorded state, judged against this run."""
+
+    state: ActionState
+    due: date | None
+    overdue: bool
+    reopened: bool  # marked done, yet the findings that triggered it are still seen
+
+    @property
+    def status(self) -> ActionStatus:
+        return ActionStatus.OPEN if self.reopened else self.state.status
+
+    @property
+    def flag(self) -> str:
+        if self.reopened and self.state.done_on:
+            return f"marked done on {self.state.done_on.isoformat()}, still seen"
+        if self.reopened:
+            return "marked done, still seen"
+        return "overdue" if self.overdue else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Tracking:
+    """Everything recorded for one config, as loaded from the store."""
+
+    actions: Mapping[str, ActionState] = field(default_factory=dict)
+    risks: Mapping[str, AcceptedRisk] = field(default_factory=dict)
+
+    def active_risks(self, today: date) -> dict[str, AcceptedRisk]:
+        return {fid: r for fid, r in self.risks.items() if r.active(today)}
+
+    def expired_risks(self, today: date) -> dict[str, AcceptedRisk]:
+        return {fid: r for fid, r in self.risks.items() if not r.active(today)}
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The plan's progress line: "9 of 23 actions done · 2 overdue · 3 accepted risks"."""
+
+    actions: int
+    done: int
+    in_progress: int
+    overdue: int
+    reopened: int
+    accepted: int
+    verified_fixed: tuple[ActionState, ...] = ()
+
+    def line(self) -> str:
+        parts = [f"{self.done} of {self.actions} actions done"]
+        if self.in_progress:
+            parts.append(f"{self.in_progress} in progress")
+        if self.overdue:
+            parts.append(f"{self.overdue} overdue")
+        if self.reopened:
+            parts.append(f"{self.reopened} reopened")
+        parts.append(f"{self.accepted} accepted risk{'' if self.accepted == 1 else 's'}")
+        if self.verified_fixed:
+            parts.append(f"{len(self.verified_fixed)} verified fixed")
+        return " · ".join(parts)
+
+
+def track_actions(actions: Iterable[PlannedAction], tracking: Tracking, today: date,
+                  run_started: datetime | None = None) -> dict[str, TrackedAction]:
+    """Each action of the plan with its state. A done action still triggered by findings is reopened,
+    unless it was marked done after this run started (the fix could not have been seen yet)."""
+    out = {}
+    for action in actions:
+        state = tracking.actions.get(action.id, ActionState(action.id))
+        due = state.due or action.due
+        reopened = (state.status is ActionStatus.DONE and bool(action.findings)
+                    and not _marked_after(state, run_started))
+        settled = state.status in (ActionStatus.DONE, ActionStatus.WONT_DO) and not reopened
+        overdue = due is not None and due < today and not settled
+        out[action.id] = TrackedAction(state=state, due=due, overdue=overdue, reopened=reopened)
+    return out
+
+
+def progress(tracked: Mapping[str, TrackedAction], tracking: Tracking, today: date,
+             accepted_seen: int) -> Progress:
+    """Counts for the summary. Done actions no longer in the plan are "verified fixed": their findings are gone."""
+    done_gone = tuple(s for aid, s in tracking.actions.items()
+                      if aid not in tracked and s.status is ActionStatus.DONE)
+    return Progress(
+        actions=len(tracked) + len(done_gone),
+        done=sum(1 for t in tracked.values() if t.status is ActionStatus.DONE) + len(done_gone),
+        in_progress=sum(1 for t in tracked.values() if t.status is ActionStatus.IN_PROGRESS),
+        overdue=sum(1 for t in tracked.values() if t.overdue),
+        reopened=sum(1 for t in tracked.values() if t.reopened),
+        accepted=accepted_seen,
+        verified_fixed=done_gone,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingView:
+    """The recorded state judged against one run: what every report shows."""
+
+    as_of: date
+    actions: Mapping[str, TrackedAction]
+    accepted: tuple[AcceptedRisk, ...]  # in force, and their findings still seen
+    expired: tuple[AcceptedRisk, ...]  # ran out: their findings count again
+    progress: Progress
+    staff_owners: bool = False
+
+
+def judge(tracking: Tracking, actions: Iterable[PlannedAction], failing_ids: Iterable[str], today: date,
+          run_started: datetime | None = None, staff_owners: bool = False) -> TrackingView:
+    seen = set(failing_ids)
+    tracked = track_actions(actions, tracking, today, run_started)
+    accepted = tuple(r for fid, r in sorted(tracking.active_risks(today).items()) if fid in seen)
+    expired = tuple(r for fid, r in sorted(tracking.expired_risks(today).items()) if fid in seen)
+    return TrackingView(as_of=today, actions=tracked, accepted=accepted, expired=expired,
+                        progress=progress(tracked, tracking, today, len(accepted)), staff_owners=staff_owners)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _marked_after(state: ActionState, run_started: datetime | None) -> bool:
+    if run_started is None or state.changed_at is None:
+        return False
+    return _utc(state.changed_at) > _utc(run_started)
