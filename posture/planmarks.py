@@ -49,7 +49,8 @@ def read_marked_plan(path: Path) -> MarkedPlan:
 def parse_marked_plan(text: str, name: str = "plan") -> MarkedPlan:
     config = _CONFIG.search(text)
     if config is None:
-        raise InputError("not a posture plan (it has no \"for config\" line); read back a plan that posture wrote", path=name)
+        raise InputError("not a posture plan (it has no \"for config\" line); read back a plan that posture wrote",
+                         path=name)
     marks: dict[str, Mark] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         task = _TASK.match(line)
