@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--fail-on", choices=SEVERITIES, default="high",
                       help="exit 1 when a problem at or above this severity is found (default: high)")
     scan.add_argument("--only", metavar="CHECKS", help="comma-separated check ids to run (others are skipped)")
-    scan.add_argument("--db", type=Path, help="history database (default: per-user data dir, or $POSTURE_DB)")
+    scan.add_argument("--db", help="history: an SQLite file or a postgresql:// DSN (default: $POSTURE_DB, else a "
+                      "file in the per-user data dir)")
     scan.add_argument("--no-history", action="store_true", help="neither read nor record run history")
     scan.add_argument("--strict-alerts", action="store_true", help="a failed alert makes the exit code 4")
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress, and only errors on stderr")
@@ -57,17 +58,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = sub.add_parser("history", help="list the recorded runs of a config")
     history.add_argument("config", type=Path)
-    history.add_argument("--db", type=Path)
+    history.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
 
     diff = sub.add_parser("diff", help="compare two runs (run ids or results JSON files)")
     diff.add_argument("old")
     diff.add_argument("new")
-    diff.add_argument("--db", type=Path)
+    diff.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
     diff.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
     tui = sub.add_parser("tui", help="the interactive terminal UI")
     tui.add_argument("config", type=Path, nargs="?")
-    tui.add_argument("--db", type=Path)
+    tui.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
+
+    fleet = sub.add_parser("fleet", help="one roll-up of every client in the history (no scan is run)")
+    fleet.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
+    fleet.add_argument("--out", type=Path, help="write posture-fleet.md and posture-fleet.html here "
+                       "(default: Markdown on stdout)")
     return parser
 
 
@@ -125,8 +131,8 @@ def _formats(args: argparse.Namespace, default: Sequence[str]) -> list[str]:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from posture.config import load_config
-    from posture.history import History
     from posture.progress import ProgressLine
+    from posture.store import open_store
     from posture.runner import Runner
 
     registry = _registry()
@@ -137,7 +143,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         unknown = only - set(config.enabled_checks)
         if unknown:
             raise UsageError(f"--only: not enabled in {args.config}: {', '.join(sorted(unknown))}")
-    history = None if args.no_history else History(args.db)
+    history = None if args.no_history else open_store(args.db)
     previous = _previous(history, config.identity)
     runner = Runner(config, registry, only=only, previous=previous)
     runner.prepare()
@@ -159,7 +165,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     audience = args.audience or config.report.audience
     written = _write(assessment, out_dir, formats, audience)
     if history is not None:
-        _record(history, assessment)
+        _record(history, assessment, config)
     for path in written:
         print(path)
     alert_failed = _alerts(config, assessment, args)
@@ -197,9 +203,9 @@ def _previous(history: Any, config_id: str) -> Assessment | None:
         return None
 
 
-def _record(history: Any, assessment: Assessment) -> None:
+def _record(history: Any, assessment: Assessment, config: Any) -> None:
     try:
-        history.record(assessment)
+        history.record(assessment, client=config.client_id, schedule_days=config.scan_every_days)
     except PostureError as exc:
         print(f"posture: warning: the reports are written, but the run was not recorded: {exc}", file=sys.stderr)
 
@@ -306,10 +312,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     from posture.config import load_config
-    from posture.history import History
+    from posture.store import open_store
 
     config = load_config(args.config, _registry())
-    runs = History(args.db).runs(config.identity)
+    runs = open_store(args.db).runs(config.identity)
     if not runs:
         print(f"no recorded runs for {args.config}", file=sys.stderr)
         return ExitCode.OK
@@ -329,6 +335,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return run_diff(args)
 
 
+def cmd_fleet(args: argparse.Namespace) -> int:
+    from posture.fleet import run_fleet
+
+    return run_fleet(args)
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     from posture.tui.app import run_tui
 
@@ -338,6 +350,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 COMMANDS = {
     "scan": cmd_scan, "validate": cmd_validate, "init": cmd_init, "schema": cmd_schema, "checks": cmd_checks,
     "plan": cmd_plan, "history": cmd_history, "diff": cmd_diff, "tui": cmd_tui,
+    "fleet": cmd_fleet,
 }
 
 if __name__ == "__main__":  # pragma: no cover

@@ -148,6 +148,11 @@ class Config(Strict):
     checks: dict[str, Any] = Field(default_factory=dict, description="one section per check, by check id")
     report: ReportSettings = ReportSettings()
     alerts: Alerts | None = None
+    # A shared history (PostgreSQL) holds many clients: this names the client; default: organization.name.
+    client: str = Field(default="", max_length=200, description="client id in a shared history (default: the "
+                        "organization's name)")
+    scan_every_days: int = Field(default=7, ge=1, le=366, description="how often this client is scanned; "
+                                 "`posture fleet` flags it when the last run is older")
 
     _path: Path = PrivateAttr(default=Path("posture.yaml"))
     _options: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
@@ -167,6 +172,10 @@ class Config(Strict):
         """Stable id of this config across runs: its resolved path and organization name."""
         raw = f"{self._path.resolve()}\0{self.organization.name}"
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    @property
+    def client_id(self) -> str:
+        return self.client or self.organization.name
 
     @property
     def mode(self) -> str:

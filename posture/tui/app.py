@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from posture.errors import ConfigError, PostureError
-from posture.history import History
+from posture.store import Store, open_store
 from posture.models import Assessment
 from posture.registry import Registry
 from posture.runner import RunFinished, Runner
@@ -260,17 +260,17 @@ def make_app(
     config_path: Path | None,
     registry: Registry,
     *,
-    db: Path | None = None,
-    history: History | None = None,
+    db: str | Path | None = None,
+    history: Store | None = None,
     now: datetime | None = None,
     start_dir: Path | None = None,
 ) -> PostureApp:
     """The app for `posture tui` and for the tests: the registry and the history are passed in."""
-    session = Session(registry=registry, history=history or History(db), now=now)
+    session = Session(registry=registry, history=history or open_store(db), now=now)
     return PostureApp(session, config_path, start_dir or Path.cwd())
 
 
-def run_tui(config_path: Path | None, db: Path | None = None) -> int:
+def run_tui(config_path: Path | None, db: str | Path | None = None) -> int:
     from posture.registry import default_registry
 
     app = make_app(config_path, default_registry(), db=db)

@@ -15,10 +15,10 @@ from pathlib import Path
 from posture.check import Secrets
 from posture.config import Config, load_config
 from posture.errors import PostureError, UsageError
-from posture.history import History
 from posture.models import Assessment
 from posture.registry import Registry
 from posture.runner import Runner
+from posture.store import Store
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 
@@ -36,7 +36,7 @@ class CheckOutline:
 @dataclass
 class Session:
     registry: Registry
-    history: History | None
+    history: Store | None
     now: datetime | None = None
     config: Config | None = None
     previous: Assessment | None = None
@@ -113,7 +113,9 @@ class Session:
         if self.history is None:
             return ""
         try:
-            self.history.record(assessment)
+            config = self.config
+            self.history.record(assessment, client=config.client_id if config else None,
+                                schedule_days=config.scan_every_days if config else None)
         except PostureError as exc:
             return f"the run was not recorded in the history: {exc}"
         return ""
