@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     fleet.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
     fleet.add_argument("--out", type=Path, help="write posture-fleet.md and posture-fleet.html here "
                        "(default: Markdown on stdout)")
+    from posture.trackcmd import add_parsers as add_tracking_parsers
+
+    add_tracking_parsers(sub)
     return parser
 
 
@@ -132,8 +135,8 @@ def _formats(args: argparse.Namespace, default: Sequence[str]) -> list[str]:
 def cmd_scan(args: argparse.Namespace) -> int:
     from posture.config import load_config
     from posture.progress import ProgressLine
-    from posture.store import open_store
     from posture.runner import Runner
+    from posture.store import open_store
 
     registry = _registry()
     config = load_config(args.config, registry)
@@ -145,7 +148,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             raise UsageError(f"--only: not enabled in {args.config}: {', '.join(sorted(unknown))}")
     history = None if args.no_history else open_store(args.db)
     previous = _previous(history, config.identity)
-    runner = Runner(config, registry, only=only, previous=previous)
+    runner = Runner(config, registry, only=only, previous=previous, tracking=_tracking(history, config.identity))
     runner.prepare()
     show = ProgressLine.for_stream(sys.stderr, enabled=not args.quiet)
     assessment = None
@@ -190,6 +193,21 @@ def _say_what_is_incomplete(assessment: Assessment) -> None:
         unchecked[finding.check] = unchecked.get(finding.check, 0) + 1
     for check_id, count in unchecked.items():
         print(f"posture: {check_id}: {count} item(s) could not be checked; see the report", file=sys.stderr)
+
+
+def _tracking(history: Any, config_id: str) -> Any:
+    """What people recorded for this config (owners, status, accepted risks); none when history is off."""
+    if history is None:
+        return None
+    from posture.errors import OutputError
+    from posture.store.tracking import load_tracking
+
+    try:
+        return load_tracking(history, config_id)
+    except OutputError as exc:
+        print(f"posture: warning: the tracking state could not be read, so the plan shows none: {exc}",
+              file=sys.stderr)
+        return None
 
 
 def _previous(history: Any, config_id: str) -> Assessment | None:
@@ -341,6 +359,18 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     return run_fleet(args)
 
 
+def cmd_track(args: argparse.Namespace) -> int:
+    from posture.trackcmd import cmd_track as run_track
+
+    return run_track(args, _registry())
+
+
+def cmd_accept(args: argparse.Namespace) -> int:
+    from posture.trackcmd import cmd_accept as run_accept
+
+    return run_accept(args, _registry())
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     from posture.tui.app import run_tui
 
@@ -350,7 +380,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 COMMANDS = {
     "scan": cmd_scan, "validate": cmd_validate, "init": cmd_init, "schema": cmd_schema, "checks": cmd_checks,
     "plan": cmd_plan, "history": cmd_history, "diff": cmd_diff, "tui": cmd_tui,
-    "fleet": cmd_fleet,
+    "fleet": cmd_fleet, "track": cmd_track, "accept": cmd_accept,
 }
 
 if __name__ == "__main__":  # pragma: no cover

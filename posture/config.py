@@ -125,13 +125,15 @@ class Scope(Strict):
         return value
 
 
-ReportFormat = Literal["markdown", "json", "html"]
+ReportFormat = Literal["markdown", "json", "html", "pdf", "docx", "csv"]
 
 
 class ReportSettings(Strict):
     out_dir: str = "reports"
     formats: list[ReportFormat] = ["markdown", "json", "html"]
     audience: Literal["consultant", "staff"] = "consultant"
+    # The staff edition names each action's owner only when the consultant allows it.
+    staff_owners: bool = False
 
 
 class Alerts(Strict):

@@ -145,7 +145,7 @@ def render_markdown(fleet: Fleet) -> str:
             out.append(f"| {n} | " + " | ".join(cell(v) for v in row) + " |")
         out += ["", "Problems over time (oldest to newest complete run):", ""]
         out += [f"- {md(c.client)}: " + " → ".join(str(n) for _, n in c.series[-12:])
-                + (" (last 12 of {})".format(len(c.series)) if len(c.series) > 12 else "") for c in fleet.clients]
+                + (f" (last 12 of {len(c.series)})" if len(c.series) > 12 else "") for c in fleet.clients]
         out.append("")
     if not fleet.tracking:
         out += [NO_TRACKING, ""]

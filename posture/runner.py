@@ -23,7 +23,8 @@ from posture.config import Config
 from posture.drift import compute_drift
 from posture.errors import Cancelled, CheckFailed, ConfigError, InputError
 from posture.models import Assessment, CheckResult, CheckStatus, Finding, Mode
-from posture.planner import build_plan
+from posture.planner import build_plan, plan_with_tracking
+from posture.tracking import Tracking
 
 log = logging.getLogger("posture.runner")
 
@@ -82,9 +83,11 @@ class Runner:
         previous: Assessment | None = None,
         secrets: Secrets | None = None,
         now: datetime | None = None,
+        tracking: Tracking | None = None,
     ) -> None:
         self.config = config
         self.previous = previous
+        self.tracking = tracking  # owners, status and accepted risks recorded for this config
         self.now = now or datetime.now(UTC)
         self.skipped = [c for c in config.enabled_checks if only is not None and c not in only]
         prev_run = _previous_run(previous)
@@ -249,7 +252,11 @@ class Runner:
             tool_version=__version__,
         )
         assessment.drift = compute_drift(self.previous, assessment) if self.previous else None
-        assessment.plan = build_plan(assessment)
+        if self.tracking is None:
+            assessment.plan = build_plan(assessment)
+        else:
+            plan_with_tracking(assessment, self.tracking, assessment.finished.date(),
+                               staff_owners=config.report.staff_owners)
         return assessment
 
 

@@ -13,7 +13,7 @@ from posture.errors import OutputError
 REPORT_MODE = 0o600  # reports name weaknesses and assets: owner-only by default
 
 
-def write_all_atomically(files: Mapping[Path, str], mode: int = REPORT_MODE) -> list[Path]:
+def write_all_atomically(files: Mapping[Path, str | bytes], mode: int = REPORT_MODE) -> list[Path]:
     """Write every file to a temporary sibling first, then rename them all into place.
 
     If any write fails (disk full, permissions), none of the new files replaces an old one.
@@ -24,8 +24,8 @@ def write_all_atomically(files: Mapping[Path, str], mode: int = REPORT_MODE) -> 
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             staged.append((Path(tmp), target))
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8") if isinstance(text, str) else text)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, mode)

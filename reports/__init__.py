@@ -9,8 +9,8 @@ from posture.errors import UsageError
 from posture.models import Assessment
 from posture.safeio import write_all_atomically
 
-Renderer = Callable[[Assessment, str], str]
-FORMATS = ("markdown", "json", "html")
+Renderer = Callable[[Assessment, str], str | bytes]
+FORMATS = ("markdown", "json", "html", "pdf", "docx", "csv")
 # The JSON holds everything (evidence, addresses): it is never part of the staff edition.
 CONSULTANT_ONLY = frozenset({"json"})
 
@@ -28,18 +28,31 @@ def _renderer(fmt: str) -> Renderer:
         from reports import json_report
 
         return json_report.render
+    if fmt == "pdf":
+        from reports import pdf_report
+
+        return pdf_report.render_bytes
+    if fmt == "docx":
+        from reports import docx_report
+
+        return docx_report.render_bytes
+    if fmt == "csv":
+        from reports import csv_report
+
+        return csv_report.render
     raise UsageError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
 
 
 def file_name(fmt: str, audience: str) -> str:
     suffix = "-staff" if audience == "staff" else ""
     return {"markdown": f"posture-plan{suffix}.md", "html": f"posture-plan{suffix}.html",
-            "json": "posture-results.json"}[fmt]
+            "json": "posture-results.json", "pdf": f"posture-plan{suffix}.pdf", "docx": f"posture-plan{suffix}.docx",
+            "csv": f"posture-actions{suffix}.csv"}[fmt]
 
 
-def render_all(assessment: Assessment, formats: Iterable[str], audience: str) -> dict[str, str]:
+def render_all(assessment: Assessment, formats: Iterable[str], audience: str) -> dict[str, str | bytes]:
     """Render every requested format in memory first: a failure writes nothing."""
-    out = {}
+    out: dict[str, str | bytes] = {}
     for fmt in dict.fromkeys(formats):
         if audience == "staff" and fmt in CONSULTANT_ONLY:
             continue

@@ -13,7 +13,9 @@ from typing import Any
 from posture.catalogue import load_catalogue
 from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Phase, Severity, Status
 from posture.planner import WINDOW
+from posture.tracking import ActionStatus
 from reports.text import cell, code_block, md, scrub
+from reports.tracked import action_line
 
 AUDIENCES = ("consultant", "staff")
 PHASE_TITLES = {
@@ -31,6 +33,8 @@ def render(assessment: Assessment, audience: str = "consultant") -> str:
     out += _summary(assessment, staff)
     out += _actions(assessment, staff)
     out += _notifications(assessment)
+    out += _accepted_risks(assessment, staff)
+    out += _verified_fixed(assessment)
     out += _training_asks(assessment, _sensitive_strings(assessment)) if staff else []
     if not staff:
         out += _drift(assessment)
@@ -86,6 +90,8 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
         out.append(f"| Could not be checked | {cell('; '.join(parts))} |")
     if skipped:
         out.append(f"| Not run this time | {cell(', '.join(c.title for c in skipped))} |")
+    if a.tracking:
+        out.append(f"| Progress | {cell(a.tracking.progress.line())} |")
     if a.drift:
         d = a.drift
         out.append(f"| Since the last run ({d.previous_finished.date()}) | {len(d.new)} new · "
@@ -121,10 +127,17 @@ def _actions(a: Assessment, staff: bool) -> list[str]:
 
 
 def _action(a: Assessment, action: Action, staff: bool, redact: list[str]) -> list[str]:
-    due = f"due {action.due.isoformat()}" if action.due else WINDOW[action.priority]
+    state = action_line(a, action, staff)
+    due = f"due {state.due}" if state.due[:1].isdigit() else state.due
     detail = scrub(action.detail, redact) if staff else action.detail
     new = " **NEW**" if _is_new(a, action) else ""
-    lines = [f"- [ ] **{md(action.title)}** ({due}; owner: ________){new}", f"  {md(detail)}"]
+    box = "x" if state.status is ActionStatus.DONE else " "
+    status = "" if state.status_text == "open" else f"; {md(state.status_text)}"
+    owner = md(state.owner) if state.owner else "________"
+    lines = [f"- [{box}] **{md(action.title)}** · `{action.id}` ({due}; owner: {owner}{status}){new}",
+             f"  {md(detail)}"]
+    if state.note:
+        lines.append(f"  *Tracking note:* {md(state.note)}")
     steps = "; ".join(f"\"{s.step_title}\" in *{s.guide_title}*" for s in action.guide_steps)
     lines.append(f"  *Guide:* {steps}")
     if action.findings:
@@ -156,6 +169,40 @@ def _notifications(a: Assessment) -> list[str]:
         flag = "" if n.confirmed else " (unconfirmed)"
         out.append(f"| {cell(n.recipient)} | {cell(n.deadline_text)} ({ATTORNEY}) | {cell(n.condition)} | "
                    f"{cell(n.source + flag)} |")
+    return out + [""]
+
+
+def _accepted_risks(a: Assessment, staff: bool) -> list[str]:
+    """Findings the owner chose to live with: out of the counts until `until`, then problems again."""
+    view = a.tracking
+    if view is None or not (view.accepted or view.expired):
+        return []
+    out = ["## Accepted risks", "",
+           "These problems were seen and the business chose to accept them for a time, for the reason given. "
+           "They are not counted above; each comes back as a problem the day after it expires.", ""]
+    names = not staff or view.staff_owners
+    for risk, expired in [(r, False) for r in view.accepted] + [(r, True) for r in view.expired]:
+        found = a.finding(risk.finding)
+        what = "An accepted problem" if staff else md(found.title if found else risk.title)
+        who = f" by {md(risk.accepted_by)}" if names else ""
+        until = f"expired {risk.until.isoformat()}: counted as a problem again" if expired \
+            else f"until {risk.until.isoformat()}"
+        ident = "" if staff else f" · `{risk.finding}`"
+        out.append(f"- **{what}**{ident} · accepted{who} on {risk.accepted_on.isoformat()}, {until}. "
+                   f"Reason: {md(risk.reason)}")
+    return out + [""]
+
+
+def _verified_fixed(a: Assessment) -> list[str]:
+    view = a.tracking
+    if view is None or not view.progress.verified_fixed:
+        return []
+    titles = load_catalogue().actions
+    out = ["## Verified fixed", "", "Marked done, and this run no longer sees the problems behind them:", ""]
+    for state in view.progress.verified_fixed:
+        title = titles[state.action].title if state.action in titles else state.action
+        done = f" (marked done on {state.done_on.isoformat()})" if state.done_on else ""
+        out.append(f"- **{md(title)}** · `{state.action}`{done}")
     return out + [""]
 
 
@@ -364,7 +411,9 @@ def _about(a: Assessment, staff: bool) -> list[str]:
         f"each item. Notification deadlines are a starting point: {ATTORNEY}.",
         "",
         *(["This staff edition leaves out addresses, ports, versions, account names and evidence. "
-           "The consultant holds the full report."] if staff else []),
+           "The consultant holds the full report.", ""] if staff else []),
+        "Tick each box when it is done and write the owner over the blank; `posture track CONFIG --from` this "
+        f"file reads them back. Plan of run `{md(a.run_id) or 'unrecorded'}` for config `{a.config_id}`.",
     ]
 
 

@@ -92,6 +92,39 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX IF NOT EXISTS runs_by_client ON runs (client, finished)",
         "CREATE INDEX IF NOT EXISTS runs_complete ON runs (config_id, complete, finished)",
     )),
+    Migration(3, "tracking: each action's owner/status/due/note and accepted risks, per config, with a change log", (
+        """CREATE TABLE IF NOT EXISTS action_state (
+            config_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            owner TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'open',
+            due TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            changed_by TEXT NOT NULL DEFAULT '',
+            changed_at TEXT NOT NULL,
+            done_on TEXT,
+            PRIMARY KEY (config_id, action)
+        )""",
+        """CREATE TABLE IF NOT EXISTS accepted_risk (
+            config_id TEXT NOT NULL,
+            finding TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            accepted_by TEXT NOT NULL,
+            until TEXT NOT NULL,
+            accepted_on TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (config_id, finding)
+        )""",
+        """CREATE TABLE IF NOT EXISTS tracking_log (
+            config_id TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,
+            changed_by TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS tracking_log_by_config ON tracking_log (config_id, changed_at)",
+    )),
 )
 
 LATEST = MIGRATIONS[-1].version
