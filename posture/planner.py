@@ -77,10 +77,15 @@ def build_plan(assessment: Assessment, catalogue: Catalogue | None = None) -> Pl
 def plan_with_tracking(assessment: Assessment, tracking: Tracking, today: date, staff_owners: bool = False) -> None:
     """Plan the run with what people recorded: accepted risks leave the plan and the counts until they
     expire, and every action is judged against its owner's status (overdue, reopened, verified fixed)."""
+    assessment.accepted = frozenset()
+    unaccepted = build_plan(assessment) if tracking.active_risks(today) else None
     assessment.accepted = frozenset(tracking.active_risks(today))
     assessment.plan = build_plan(assessment)
+    # An action left out only because its findings are accepted is not fixed: it must not read "verified fixed".
+    held = {a.id for a in unaccepted.actions} - {a.id for a in assessment.plan.actions} if unaccepted else set()
     failing = [f.id for f in assessment.findings if f.status is Status.FAIL]
-    assessment.tracking = judge(tracking, assessment.plan.actions, failing, today, assessment.started, staff_owners)
+    assessment.tracking = judge(tracking, assessment.plan.actions, failing, today, assessment.started, staff_owners,
+                                held_by_acceptance=held)
 
 
 def _actions_for(finding: Finding, cat: Catalogue, mode: Mode) -> list[str]:

@@ -25,6 +25,7 @@ from posture.models import (
     Severity,
     Status,
 )
+from posture.tracking_json import view_from_dict, view_to_dict
 from posture.yamlsrc import read_text_limited
 
 SCHEMA = "posture/results@1"
@@ -78,6 +79,8 @@ def to_dict(a: Assessment) -> dict[str, Any]:
                 for n in plan.notifications
             ],
         },
+        "accepted": sorted(a.accepted),
+        "tracking": view_to_dict(a.tracking),
         "drift": None if a.drift is None else {
             "previous_run": a.drift.previous_run,
             "previous_finished": a.drift.previous_finished.isoformat(),
@@ -195,6 +198,8 @@ def from_dict(data: Any, path: Path | str = "<results>") -> Assessment:
     plan = r.get(data, "plan", dict, "", optional=True)
     if plan is not None:
         assessment.plan = _plan(r, plan)
+    assessment.accepted = frozenset(r.strings(data, "accepted", "") if data.get("accepted") is not None else ())
+    assessment.tracking = view_from_dict(data.get("tracking"))
     drift = r.get(data, "drift", dict, "", optional=True)
     if drift is not None:
         assessment.drift = Drift(

@@ -145,10 +145,12 @@ def track_actions(actions: Iterable[PlannedAction], tracking: Tracking, today: d
 
 
 def progress(tracked: Mapping[str, TrackedAction], tracking: Tracking, today: date,
-             accepted_seen: int) -> Progress:
-    """Counts for the summary. Done actions no longer in the plan are "verified fixed": their findings are gone."""
+             accepted_seen: int, held: set[str] | None = None) -> Progress:
+    """Counts for the summary. Done actions no longer in the plan are "verified fixed": their findings are gone
+    (not merely accepted: those in `held` are still seen)."""
+    held = held or set()
     done_gone = tuple(s for aid, s in tracking.actions.items()
-                      if aid not in tracked and s.status is ActionStatus.DONE)
+                      if aid not in tracked and aid not in held and s.status is ActionStatus.DONE)
     return Progress(
         actions=len(tracked) + len(done_gone),
         done=sum(1 for t in tracked.values() if t.status is ActionStatus.DONE) + len(done_gone),
@@ -173,13 +175,16 @@ class TrackingView:
 
 
 def judge(tracking: Tracking, actions: Iterable[PlannedAction], failing_ids: Iterable[str], today: date,
-          run_started: datetime | None = None, staff_owners: bool = False) -> TrackingView:
+          run_started: datetime | None = None, staff_owners: bool = False,
+          held_by_acceptance: Iterable[str] = ()) -> TrackingView:
+    """`held_by_acceptance`: actions out of the plan only because every finding behind them is accepted."""
     seen = set(failing_ids)
     tracked = track_actions(actions, tracking, today, run_started)
     accepted = tuple(r for fid, r in sorted(tracking.active_risks(today).items()) if fid in seen)
     expired = tuple(r for fid, r in sorted(tracking.expired_risks(today).items()) if fid in seen)
-    return TrackingView(as_of=today, actions=tracked, accepted=accepted, expired=expired,
-                        progress=progress(tracked, tracking, today, len(accepted)), staff_owners=staff_owners)
+    counts = progress(tracked, tracking, today, len(accepted), held=set(held_by_acceptance))
+    return TrackingView(as_of=today, actions=tracked, accepted=accepted, expired=expired, progress=counts,
+                        staff_owners=staff_owners)
 
 
 def _utc(moment: datetime) -> datetime:

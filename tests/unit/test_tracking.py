@@ -86,3 +86,13 @@ def test_a_plan_file_reads_back_ticks_and_owners() -> None:
 def test_a_file_that_is_not_a_posture_plan_is_refused() -> None:
     with pytest.raises(InputError, match="not a posture plan"):
         parse_marked_plan("- [x] **Something** · `close-exposed-services`\n", "notes.md")
+
+
+def test_a_done_action_held_back_by_an_accepted_risk_is_not_verified_fixed() -> None:
+    old_ssh = sample.OLD_SSH.id
+    done = ActionState("patch-outdated-software", status=ActionStatus.DONE, done_on=date(2026, 11, 10))
+    a = sample.assessment(sample.OLD_SSH, sample.RDP, backups_error=False)
+    plan_with_tracking(a, Tracking(actions={done.action: done},
+                                   risks={old_ssh: _risk(old_ssh, TODAY + timedelta(days=30))}), TODAY)
+    assert "patch-outdated-software" not in {x.id for x in a.plan.actions}
+    assert a.tracking.progress.verified_fixed == ()
