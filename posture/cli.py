@@ -337,13 +337,14 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not runs:
         print(f"no recorded runs for {args.config}", file=sys.stderr)
         return ExitCode.OK
-    print(f"{'run':<13} {'finished (UTC)':<20} {'problems':>8} {'new':>4} {'resolved':>8} {'errors':>6}  version")
+    print(f"{'run':<13} {'finished (UTC)':<20} {'problems':>8} {'new':>4} {'resolved':>8} {'errors':>6}  "
+          f"{'version':<8} progress")
     for run in runs:
         finished = run.finished[:19].replace("T", " ")
         new = "-" if run.new is None else str(run.new)
         resolved = "-" if run.resolved is None else str(run.resolved)
         print(f"{run.id:<13} {finished:<20} {run.failing:>8} {new:>4} {resolved:>8} {run.errors:>6}  "
-              f"{run.tool_version}")
+              f"{run.tool_version:<8} {run.progress or '-'}")
     return ExitCode.OK
 
 

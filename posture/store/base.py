@@ -22,7 +22,7 @@ DEFAULT_SCHEDULE_DAYS = 7
 
 SUMMARY_SELECT = ("SELECT id, config_id, config_path, organization, started, finished, failing, errors, tool_version, "
                   "new_count, resolved_count, client, complete, " + ", ".join(SEVERITY_COLUMNS) +
-                  ", schedule_days FROM runs")
+                  ", schedule_days, progress FROM runs")
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class RunSummary:
     low: int = 0
     info: int = 0
     schedule_days: int | None = None
+    progress: str = ""  # "9/23 done · 2 overdue · 3 accepted" when tracking was on for the run
 
     @classmethod
     def from_row(cls, row: tuple[object, ...]) -> RunSummary:

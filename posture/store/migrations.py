@@ -46,12 +46,24 @@ def summary_columns(document: dict[str, Any]) -> dict[str, Any]:
         column = f"sev_{finding.get('severity', '')}"
         if column in counts:
             counts[column] += 1
+    progress = (document.get("tracking") or {}).get("progress") or {}
     return {
+        "progress": _progress_line(progress),
         "complete": int(all(c.get("status") != "skipped" for c in checks)),
         "new_count": len(drift.get("new") or []) if drift else None,
         "resolved_count": len(drift.get("resolved") or []) if drift else None,
         **counts,
     }
+
+
+def _progress_line(progress: dict[str, Any]) -> str:
+    if not progress:
+        return ""
+    line = f"{progress.get('done', 0)}/{progress.get('actions', 0)} done"
+    for key, label in (("overdue", "overdue"), ("accepted", "accepted")):
+        if progress.get(key):
+            line += f" · {progress[key]} {label}"
+    return line
 
 
 def _backfill_summaries(ex: Executor) -> None:
@@ -61,6 +73,7 @@ def _backfill_summaries(ex: Executor) -> None:
             columns = summary_columns(json.loads(text))
         except (ValueError, AttributeError, TypeError):
             continue  # an unreadable run keeps the defaults; reading it still reports the damage
+        columns.pop("progress")  # a v3 column; runs before v3 had no tracking to summarise
         assignments = ", ".join(f"{name}=?" for name in columns)
         ex.run(f"UPDATE runs SET client=?, {assignments} WHERE id=?", (organization, *columns.values(), run_id))
 
@@ -124,6 +137,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             changed_at TEXT NOT NULL
         )""",
         "CREATE INDEX IF NOT EXISTS tracking_log_by_config ON tracking_log (config_id, changed_at)",
+        # each run's progress line ("9 of 23 actions done · 2 overdue · 3 accepted risks") for `posture history`
+        "ALTER TABLE runs ADD COLUMN progress TEXT NOT NULL DEFAULT ''",
     )),
 )
 

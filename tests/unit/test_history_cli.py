@@ -83,9 +83,12 @@ def test_the_second_plan_says_what_changed_and_history_lists_both(
     capsys.readouterr()
     assert main(["history", str(config), "--db", str(db)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["run", "finished", "(UTC)", "problems", "new", "resolved", "errors", "version"]
+    assert lines[0].split() == ["run", "finished", "(UTC)", "problems", "new", "resolved", "errors", "version",
+                                "progress"]
     first, second = (line.split() for line in lines[1:])
     assert first[3:7] == ["4", "-", "-", "0"] and second[3:7] == ["2", "0", "2", "0"]
+    # every run is planned with the tracking state: nothing done yet, nothing accepted
+    assert first[8:] == ["0/1", "done"] and second[8:] == ["0/1", "done"]
 
 
 def test_history_of_a_config_never_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
