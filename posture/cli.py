@@ -132,8 +132,8 @@ def _formats(args: argparse.Namespace, default: Sequence[str]) -> list[str]:
 def cmd_scan(args: argparse.Namespace) -> int:
     from posture.config import load_config
     from posture.progress import ProgressLine
-    from posture.store import open_store
     from posture.runner import Runner
+    from posture.store import open_store
 
     registry = _registry()
     config = load_config(args.config, registry)

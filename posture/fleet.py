@@ -145,7 +145,7 @@ def render_markdown(fleet: Fleet) -> str:
             out.append(f"| {n} | " + " | ".join(cell(v) for v in row) + " |")
         out += ["", "Problems over time (oldest to newest complete run):", ""]
         out += [f"- {md(c.client)}: " + " → ".join(str(n) for _, n in c.series[-12:])
-                + (" (last 12 of {})".format(len(c.series)) if len(c.series) > 12 else "") for c in fleet.clients]
+                + (f" (last 12 of {len(c.series)})" if len(c.series) > 12 else "") for c in fleet.clients]
         out.append("")
     if not fleet.tracking:
         out += [NO_TRACKING, ""]
@@ -158,7 +158,8 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 CSS = """
 :root { --ink: #1d232a; --muted: #5b6570; --rule: #d8dde3; --critical: #a4161a; --high: #d9480f;
         --medium: #b08900; --low: #2b7a0b; --accent: #1f5f99; }
-body { margin: 1.5rem 2rem; font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); }
+body { margin: 1.5rem 2rem; font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       color: var(--ink); }
 h1 { font-size: 1.6rem; margin: 0 0 .3rem; }
 p.meta { color: var(--muted); margin: 0 0 1rem; }
 table { border-collapse: collapse; width: 100%; }

@@ -32,11 +32,11 @@ class _Executor:
         self.conn = conn
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self.conn.execute(sql.replace("?", "%s"), tuple(params))  # type: ignore[arg-type]
+        cursor = self.conn.execute(sql.replace("?", "%s"), tuple(params))
         return cursor.fetchall() if cursor.description else []
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.conn.execute(sql.replace("?", "%s"), tuple(params))  # type: ignore[arg-type]
+        self.conn.execute(sql.replace("?", "%s"), tuple(params))
 
 
 class PostgresStore(Store):

@@ -20,10 +20,10 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from posture.errors import ConfigError, PostureError
-from posture.store import Store, open_store
 from posture.models import Assessment
 from posture.registry import Registry
 from posture.runner import RunFinished, Runner
+from posture.store import Store, open_store
 from posture.tui.messages import RunDone, RunFailed, RunnerEvent
 from posture.tui.run_state import RunState
 from posture.tui.screens.confirm import ConfirmQuitScreen
