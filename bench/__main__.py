@@ -105,6 +105,12 @@ def backups_snapshots() -> Figure:
                   detail=f"{SNAPSHOTS:,} restic snapshots over {HOSTS} hosts, prepare + run; median of {len(runs)}")
 
 
+def _fleet(name: str) -> Figure:
+    from bench.bench_fleet import FIGURES as FLEET_FIGURES
+
+    return FLEET_FIGURES[name]()
+
+
 FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     "ports-quick": ("ports check / bare nmap (quick)", lambda: ports_vs_nmap("quick")),
     "ports-standard": ("ports check / bare nmap (standard, -sV)", lambda: ports_vs_nmap("standard")),
@@ -118,6 +124,8 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     "plan-render": ("plan of 10,000 findings (consultant)", CORE_FIGURES["plan-render"]),
     "plan-render-staff": ("plan of 10,000 findings (staff)", CORE_FIGURES["plan-render-staff"]),
     "backups-10k": ("restic snapshots, 10,000", backups_snapshots),
+    "fleet-scans-20": ("20 concurrent scans into one PostgreSQL / SQLite", lambda: _fleet("fleet-scans-20")),
+    "fleet-200x52": ("`posture fleet`, 200 clients x 52 runs (PostgreSQL)", lambda: _fleet("fleet-200x52")),
 }
 
 

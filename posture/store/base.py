@@ -11,12 +11,14 @@ import json
 import uuid
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from posture.errors import InputError, OutputError
-from posture.models import Assessment, CheckStatus
-from posture.results import from_dict, to_dict
 from posture.store.migrations import SEVERITY_COLUMNS, Executor, summary_columns
+
+if TYPE_CHECKING:  # the results module (and YAML) load only when a run is recorded or read back
+    from posture.models import Assessment
 
 DEFAULT_SCHEDULE_DAYS = 7
 
@@ -25,9 +27,8 @@ SUMMARY_SELECT = ("SELECT id, config_id, config_path, organization, started, fin
                   ", schedule_days FROM runs")
 
 
-@dataclass(frozen=True)
-class RunSummary:
-    """One run as listings show it: its columns, never its JSON."""
+class RunSummary(NamedTuple):
+    """One run as listings show it: its columns, never its JSON (a tuple: 10,400 of them load in milliseconds)."""
 
     id: str
     config_id: str
@@ -49,12 +50,6 @@ class RunSummary:
     info: int = 0
     schedule_days: int | None = None
 
-    @classmethod
-    def from_row(cls, row: tuple[object, ...]) -> RunSummary:
-        values = list(row)
-        values[12] = bool(values[12])
-        return cls(*values)  # type: ignore[arg-type]
-
 
 class Store(ABC):
     """The run history. Open one with `posture.store.open_store(target)`."""
@@ -71,21 +66,25 @@ class Store(ABC):
 
     def record(self, assessment: Assessment, *, client: str | None = None, schedule_days: int | None = None) -> str:
         """Store a finished run in one transaction; give it an id if it has none. Returns the id."""
+        from posture.results import to_dict
+
         assessment.run_id = assessment.run_id or uuid.uuid4().hex[:12]
-        document = to_dict(assessment)
-        columns = {
-            "id": assessment.run_id, "config_id": assessment.config_id, "config_path": assessment.config_path,
-            "organization": assessment.organization.get("name", ""), "started": assessment.started.isoformat(),
-            "finished": assessment.finished.isoformat(), "tool_version": assessment.tool_version,
-            "failing": len(assessment.failing),
-            "errors": sum(1 for c in assessment.checks if c.status is CheckStatus.ERROR),
-            "results": json.dumps(document), "client": client or assessment.organization.get("name", ""),
-            "schedule_days": schedule_days, **summary_columns(document),
-        }
-        with self._session(write=True) as ex:
-            ex.run(f"INSERT INTO runs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                   tuple(columns.values()))
+        self.record_documents([(to_dict(assessment), client, schedule_days)])
         return assessment.run_id
+
+    def record_documents(self, documents: Iterable[tuple[dict[str, Any], str | None, int | None]]) -> int:
+        """Store `posture/results@1` documents (each with its client id and schedule) as runs, all in one
+        transaction: every one or none. Returns how many."""
+        count = 0
+        with self._session(write=True) as ex:
+            for document, client, schedule_days in documents:
+                columns = _columns(document, client, schedule_days)
+                ex.run(f"INSERT INTO runs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                       tuple(columns.values()))
+                ex.run("INSERT INTO run_results (run_id, results) VALUES (?, ?)",
+                       (columns["id"], json.dumps(document)))
+                count += 1
+        return count
 
     def latest(self, config_id: str, *, complete: bool = True) -> Assessment | None:
         """The newest run of a config; by default the newest that ran every check (no `--only` run).
@@ -93,16 +92,17 @@ class Store(ABC):
         Comparing with a partial run would make every finding of the checks it skipped look new. The
         `complete` column makes this one indexed row, however many partial runs came since.
         """
-        query = "SELECT results FROM runs WHERE config_id=?" + (" AND complete=1" if complete else "")
+        query = ("SELECT results FROM run_results WHERE run_id = (SELECT id FROM runs WHERE config_id=?"
+                 + (" AND complete=1" if complete else "") + " ORDER BY finished DESC, started DESC LIMIT 1)")
         with self._session() as ex:
-            rows = ex.rows(query + " ORDER BY finished DESC, started DESC LIMIT 1", (config_id,))
+            rows = ex.rows(query, (config_id,))
         return self._load(rows[0][0]) if rows else None
 
     def get(self, run_id: str) -> Assessment:
         """A run by its id or a unique prefix of it."""
         with self._session() as ex:
             # substr, not LIKE: a prefix holding "_" or "%" must not act as a wildcard.
-            rows = ex.rows("SELECT results FROM runs WHERE substr(id, 1, ?) = ? LIMIT 2",
+            rows = ex.rows("SELECT results FROM run_results WHERE substr(run_id, 1, ?) = ? LIMIT 2",
                            (len(run_id), run_id)) if run_id else []
         if len(rows) != 1:
             raise InputError("no such run" if not rows else "ambiguous run id prefix", path=self.label, key=run_id)
@@ -119,14 +119,31 @@ class Store(ABC):
             args.append(client)
         query = SUMMARY_SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY finished, started"
         with self._session() as ex:
-            return [RunSummary.from_row(row) for row in ex.rows(query, tuple(args))]
+            rows = ex.rows(query, tuple(args))
+        return [RunSummary._make(row[:12] + (bool(row[12]),) + row[13:]) for row in rows]
 
     def schema_version(self) -> int:
         with self._session() as ex:
             return int(ex.rows("SELECT max(version) FROM schema_migrations")[0][0])
 
     def _load(self, text: str) -> Assessment:
+        from posture.results import from_dict
+
         try:
             return from_dict(json.loads(text), self.label)
         except (ValueError, InputError) as exc:
             raise OutputError(f"history database {self.label} holds an unreadable run: {exc}") from None
+
+
+def _columns(document: dict[str, Any], client: str | None, schedule_days: int | None) -> dict[str, Any]:
+    organization = (document.get("organization") or {}).get("name", "")
+    checks = document.get("checks") or []
+    return {
+        "id": document["run_id"], "config_id": document["config"]["id"], "config_path": document["config"]["path"],
+        "organization": organization, "started": document["started"], "finished": document["finished"],
+        "tool_version": (document.get("tool") or {}).get("version", ""),
+        "failing": sum(1 for f in document.get("findings") or [] if f.get("status") == "fail"),
+        "errors": sum(1 for c in checks if c.get("status") == "error"),
+        "client": client or organization, "schedule_days": schedule_days,
+        **summary_columns(document),
+    }
