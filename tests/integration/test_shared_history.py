@@ -110,7 +110,7 @@ def test_twenty_sites_scan_into_one_postgres_at_once(postgres: PgServer, tmp_pat
         assert lines[2].split()[4:6] == ["0", "2" if n % 2 == 0 else "0"]  # new, resolved
 
     fleet_dir = tmp_path / "fleet"
-    out, err = _posture("fleet", "--out", str(fleet_dir), env={"POSTURE_DB": dsn})  # the DSN from the environment
+    out, err = _posture("-v", "fleet", "--out", str(fleet_dir), env={"POSTURE_DB": dsn})  # DSN from the environment
     outputs += [out, err]
     assert out.splitlines() == [str(fleet_dir / "posture-fleet.md"), str(fleet_dir / "posture-fleet.html")]
     markdown = (fleet_dir / "posture-fleet.md").read_text("utf-8")
@@ -256,3 +256,16 @@ def test_tls_settings_ride_in_the_dsn(postgres: PgServer, tmp_path: Path, capsys
     err = capsys.readouterr().err
     assert err.startswith("posture: history database postgresql://posture:***@") and "certificate" in err
     assert postgres.password not in err and len(err.splitlines()) == 1
+
+
+def test_a_wrong_password_with_verbose_logging_prints_neither_password(postgres: PgServer, tmp_path: Path) -> None:
+    """The server refuses the password; the message and every debug log line mask both passwords."""
+    config = _client_config(tmp_path / "site", 3)
+    wrong = "Wr0ng-" + postgres.password[::-1]
+    dsn = postgres.dsn().replace(postgres.password, wrong)
+    proc = _start("-v", "history", str(config), "--db", dsn)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 4 and out == ""
+    assert "password authentication failed" in err and "postgresql://posture:***@127.0.0.1" in err
+    _no_password_anywhere(wrong, [out, err], tmp_path)
+    _no_password_anywhere(postgres.password, [out, err], tmp_path)
