@@ -4,7 +4,7 @@ Per client: the last complete run (a `--only` run is not a full picture; a clien
 shows its newest one, marked), its age against the client's schedule (`scan_every_days` in its config,
 default 7), problems by severity, new since the run before, check errors, and its problems over time
 (a small inline SVG chart in the HTML). Everything comes from the history's summary columns: the results
-JSON is never parsed, so 200 clients with a year of weekly runs each read in one query.
+JSON is never read, so 200 clients with a year of weekly runs each take two narrow queries.
 
 Worst first: most critical problems, then high, then clients overdue for a scan, then medium, low,
 new problems and age.
@@ -63,25 +63,25 @@ class Fleet:
 
 def roll_up(store: Store, now: datetime | None = None) -> Fleet:
     now = now or datetime.now(UTC)
-    by_client: dict[str, list[RunSummary]] = defaultdict(list)
-    for run in store.runs():  # oldest first
-        by_client[run.client or run.organization].append(run)
-    clients = [_status(client, runs, now) for client, runs in by_client.items()]
+    newest, runs = store.fleet_rows()
+    by_client: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
+    for client, finished, problems, complete in runs:  # oldest first
+        by_client[client].append((finished, problems, complete))
+    clients = [_status(last, by_client[last.client], now) for last in newest]
     clients.sort(key=lambda c: (c.worst_first(), c.client.lower()))
     return Fleet(store.label, now, tuple(clients), store.has_table(TRACKING_TABLE))
 
 
-def _status(client: str, runs: list[RunSummary], now: datetime) -> ClientStatus:
-    complete = [r for r in runs if r.complete]
-    last = (complete or runs)[-1]
+def _status(last: RunSummary, runs: list[tuple[str, int, bool]], now: datetime) -> ClientStatus:
     finished = datetime.fromisoformat(last.finished)
     if finished.tzinfo is None:
         finished = finished.replace(tzinfo=UTC)
+    complete = [(when, problems) for when, problems, full in runs if full]
     return ClientStatus(
-        client=client, organization=last.organization, last=last, runs=len(runs),
+        client=last.client, organization=last.organization, last=last, runs=len(runs),
         age_days=max(0.0, (now - finished).total_seconds() / 86400),
         schedule_days=last.schedule_days or DEFAULT_SCHEDULE_DAYS,
-        series=tuple((r.finished, r.failing) for r in complete or runs),
+        series=tuple(complete or [(when, problems) for when, problems, _ in runs]),
     )
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import uuid
 from abc import ABC, abstractmethod
-from contextlib import AbstractContextManager
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from posture.errors import InputError, OutputError
@@ -22,9 +22,13 @@ if TYPE_CHECKING:  # the results module (and YAML) load only when a run is recor
 
 DEFAULT_SCHEDULE_DAYS = 7
 
-SUMMARY_SELECT = ("SELECT id, config_id, config_path, organization, started, finished, failing, errors, tool_version, "
-                  "new_count, resolved_count, client, complete, " + ", ".join(SEVERITY_COLUMNS) +
-                  ", schedule_days FROM runs")
+SUMMARY_COLUMNS = ("id, config_id, config_path, organization, started, finished, failing, errors, tool_version, "
+                   "new_count, resolved_count, client, complete, " + ", ".join(SEVERITY_COLUMNS) + ", schedule_days")
+SUMMARY_SELECT = f"SELECT {SUMMARY_COLUMNS} FROM runs"
+# Per client, its newest complete run, or its newest run when none is complete (window functions: SQLite
+# 3.25+, every PostgreSQL posture supports).
+NEWEST_PER_CLIENT = (f"SELECT {SUMMARY_COLUMNS} FROM (SELECT {SUMMARY_COLUMNS}, row_number() OVER (PARTITION BY client "
+                     "ORDER BY complete DESC, finished DESC, started DESC) AS pick FROM runs) ranked WHERE pick = 1")
 
 
 class RunSummary(NamedTuple):
@@ -75,16 +79,17 @@ class Store(ABC):
     def record_documents(self, documents: Iterable[tuple[dict[str, Any], str | None, int | None]]) -> int:
         """Store `posture/results@1` documents (each with its client id and schedule) as runs, all in one
         transaction: every one or none. Returns how many."""
-        count = 0
+        rows, results = [], []
+        for document, client, schedule_days in documents:
+            columns = _columns(document, client, schedule_days)
+            rows.append(tuple(columns.values()))
+            results.append((columns["id"], json.dumps(document)))
+        if not rows:
+            return 0
         with self._session(write=True) as ex:
-            for document, client, schedule_days in documents:
-                columns = _columns(document, client, schedule_days)
-                ex.run(f"INSERT INTO runs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                       tuple(columns.values()))
-                ex.run("INSERT INTO run_results (run_id, results) VALUES (?, ?)",
-                       (columns["id"], json.dumps(document)))
-                count += 1
-        return count
+            ex.run_many(f"INSERT INTO runs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+            ex.run_many("INSERT INTO run_results (run_id, results) VALUES (?, ?)", results)
+        return len(rows)
 
     def latest(self, config_id: str, *, complete: bool = True) -> Assessment | None:
         """The newest run of a config; by default the newest that ran every check (no `--only` run).
@@ -120,7 +125,15 @@ class Store(ABC):
         query = SUMMARY_SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY finished, started"
         with self._session() as ex:
             rows = ex.rows(query, tuple(args))
-        return [RunSummary._make(row[:12] + (bool(row[12]),) + row[13:]) for row in rows]
+        return [_summary(row) for row in rows]
+
+    def fleet_rows(self) -> tuple[list[RunSummary], list[tuple[str, str, int, bool]]]:
+        """For a roll-up of every client: each client's newest complete run (newest run if none is), and every
+        run as (client, finished, problems, complete), oldest first. Narrow rows, one connection."""
+        with self._session() as ex:
+            newest = [_summary(row) for row in ex.rows(NEWEST_PER_CLIENT)]
+            series = ex.rows("SELECT client, finished, failing, complete FROM runs ORDER BY finished, started")
+        return newest, [(client, finished, failing, bool(complete)) for client, finished, failing, complete in series]
 
     def schema_version(self) -> int:
         with self._session() as ex:
@@ -147,3 +160,7 @@ def _columns(document: dict[str, Any], client: str | None, schedule_days: int | 
         "client": client or organization, "schedule_days": schedule_days,
         **summary_columns(document),
     }
+
+
+def _summary(row: tuple[Any, ...]) -> RunSummary:
+    return RunSummary._make(row[:12] + (bool(row[12]),) + row[13:19])

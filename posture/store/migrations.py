@@ -22,6 +22,8 @@ class Executor(Protocol):
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> None: ...
 
+    def run_many(self, sql: str, params: Sequence[Sequence[Any]]) -> None: ...
+
 
 Step = str | Callable[[Executor], None]
 

@@ -38,6 +38,10 @@ class _Executor:
     def run(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.conn.execute(sql.replace("?", "%s"), tuple(params))
 
+    def run_many(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        with self.conn.cursor() as cursor:  # psycopg pipelines these: one round trip, not one per row
+            cursor.executemany(sql.replace("?", "%s"), params)
+
 
 class PostgresStore(Store):
     def __init__(self, dsn: str, timeout_s: float = 30.0) -> None:
