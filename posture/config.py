@@ -17,9 +17,9 @@ import types
 import typing
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, WithJsonSchema, field_validator
 
 from posture.errors import ConfigError, InputError
 from posture.yamlsrc import KeyPath, Located, dotted, load_yaml
@@ -59,6 +59,11 @@ Sector = Literal[
 ]
 # Where people live. A bare two-letter code is a US state (as people type them: TX, CA); `US-CA` says the
 # same unambiguously. Canada, the UK, the EU and Australia have their own codes, so `CA` is never Canada.
+_SECTOR_ENUM = {"enum": list(typing.get_args(Sector))}
+# One sector or a list of them; the loader makes it a list.
+Sectors = Annotated[list[Sector], WithJsonSchema({
+    "anyOf": [_SECTOR_ENUM, {"type": "array", "items": _SECTOR_ENUM}],
+    "description": "regulated kinds the notification rules name (one or a list)"})]
 FOREIGN_REGIONS = {"EU": "EU", "UK": "UK", "GB": "UK", "CANADA": "CAN", "CAN": "CAN", "AU": "AU", "AUSTRALIA": "AU"}
 
 
@@ -74,7 +79,7 @@ def region_code(written: str) -> str | None:
 class Organization(Strict):
     name: str = Field(min_length=1)
     industry: str = ""
-    sector: list[Sector] = Field(default_factory=list, description="regulated kinds the notification rules name")
+    sector: Sectors = Field(default_factory=list)
     customer_data: list[CustomerData] = []
     residents: dict[str, int] = Field(
         default_factory=dict,
