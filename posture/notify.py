@@ -234,8 +234,10 @@ def _threshold(rule: Rule) -> str:
 def _notes(facts: _Facts, table: RuleTable) -> list[str]:
     notes = []
     states = [code for code in facts.people if code in table.state_kinds]
-    anywhere = facts.held - frozenset().union(*table.state_kinds.values())
-    here = facts.held - anywhere - frozenset().union(*(table.state_kinds[c] for c in states)) if states else set()
+    covered_anywhere: set[str] = set().union(*table.state_kinds.values())
+    covered_here: set[str] = set().union(*(table.state_kinds[c] for c in states))
+    anywhere = set(facts.held) - covered_anywhere
+    here = set(facts.held) - anywhere - covered_here if states else set()
     if anywhere or here:
         line = ("No US state's breach-notification law covers " + _words(anywhere)) if anywhere else ""
         if here:
@@ -258,7 +260,7 @@ def _notes(facts: _Facts, table: RuleTable) -> list[str]:
     return notes
 
 
-def _words(kinds: frozenset[str] | set[str]) -> str:
+def _words(kinds: set[str]) -> str:
     return ", ".join(KIND_WORDS[k] for k in sorted(kinds))
 
 
@@ -279,7 +281,7 @@ def _add(clock: Clock, start: date | None) -> datetime | None:
     if start is None:
         return None
     if clock.unit == "hours":
-        return _at(start) + timedelta(hours=clock.amount)  # type: ignore[operator]
+        return datetime.combine(start, time(0, 0), tzinfo=UTC) + timedelta(hours=clock.amount)
     if clock.unit == "business days":
         return _at(add_business_days(start, clock.amount))
     return _at(start + timedelta(days=clock.amount))

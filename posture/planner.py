@@ -11,9 +11,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from posture.catalogue import ActionSpec, Catalogue, load_catalogue
-from posture.models import (
-    Action, Assessment, CheckStatus, Finding, Mode, Notification, Phase, Plan, Severity, Status,
-)
+from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Notification, Phase, Plan, Severity, Status
 from posture.notify import notification_table
 
 DUE_DAYS = {1: 1, 2: 7, 3: 30, 4: 90}
@@ -80,13 +78,12 @@ def build_plan(assessment: Assessment, catalogue: Catalogue | None = None) -> Pl
 
 def _notify_by_deadline(action: Action, duties: list[Notification]) -> Action:
     """The notify action is due by the earliest legal deadline, not by its priority's window."""
-    dated = [d for d in duties if d.deadline is not None]
+    dated = [(d.deadline, d) for d in duties if d.deadline is not None]
     if action.phase is not Phase.NOTIFY or action.due is None or not dated:
         return action
-    first = min(dated, key=lambda d: d.deadline or action.due)
-    assert first.deadline is not None
-    note = f"Earliest legal deadline: {first.deadline.date()}, {first.recipient} (see the notification table)"
-    return replace(action, due=first.deadline.date(), notes=(*action.notes, note))
+    deadline, first = min(dated, key=lambda pair: pair[0])
+    note = f"Earliest legal deadline: {deadline.date()}, {first.recipient} (see the notification table)"
+    return replace(action, due=deadline.date(), notes=(*action.notes, note))
 
 
 def _actions_for(finding: Finding, cat: Catalogue, mode: Mode) -> list[str]:

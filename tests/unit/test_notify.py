@@ -209,3 +209,21 @@ def test_samples_state_the_duties_their_data_triggers(registry: Registry) -> Non
                                              mode=Mode.READINESS, incident=None, scope={}, started=NOW,
                                              finished=NOW, checks=[]))
     assert "fl-cra" in {d.rule for d in found}
+
+
+def test_the_readme_incident_dates_block_loads_and_sets_the_clocks(tmp_path: Path, registry: Registry) -> None:
+    readme = (SAMPLES.parent / "README.md").read_text()
+    block = next(b.split("\n", 1)[1] for b in readme.split("```yaml")[1:] if "residents_notified:" in b)
+    block = block.split("```")[0]
+    path = tmp_path / "posture.yaml"
+    path.write_text("version: 1\norganization:\n  name: Co\n  sector: tax_preparer\n  customer_data: [ssn]\n"
+                    "  residents: {US-CA: 600, MD: 10, LA: 5}\n" + block)
+    config = load_config(path, registry)
+    assert config.incident is not None
+    a = Assessment(config_path=str(path), config_id="x", organization=config.organization.model_dump(mode="json"),
+                   mode=Mode.INCIDENT, incident=config.incident.model_dump(mode="json"), scope={}, started=NOW,
+                   finished=NOW, checks=[])
+    found = {d.rule: d for d in notification_table(a)[0]}
+    assert day(found["ca-attorney-general"]) == date(2026, 12, 25)
+    assert day(found["md-individuals"]) == date(2027, 1, 15)
+    assert day(found["la-attorney-general"]) == date(2026, 12, 20)
