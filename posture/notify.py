@@ -64,11 +64,12 @@ def notification_duties(assessment: Assessment) -> list[Notification]:
 def notification_table(assessment: Assessment) -> tuple[list[Notification], list[str]]:
     """The duties, soonest first, and the lines the plan prints under them."""
     incident = assessment.incident
-    if incident and incident.get("personal_data_exposed") == "no":
-        return [], []
+    no_personal_data = bool(incident and incident.get("personal_data_exposed") == "no")
     facts = _facts(assessment)
     table = rule_table()
-    applying = [r for r in table.rules if _applies(r, facts)]
+    applying = [r for r in table.rules if _applies(r, facts) and (r.any_incident or not no_personal_data)]
+    if no_personal_data and not applying:
+        return [], []
     dues = _dues(applying, facts, table)
     duties = [_row(rule, facts, dues[rule.id]) for rule in applying]
     # Sorted by deadline; a readiness review has no dates, so it sorts as if the breach were found today.
@@ -76,7 +77,7 @@ def notification_table(assessment: Assessment) -> tuple[list[Notification], list
     order = {r.id: i for i, r in enumerate(applying)}
     latest = datetime.max.replace(tzinfo=UTC)
     duties.sort(key=lambda d: (sort_dues[d.rule].deadline or latest, order[d.rule]))
-    return duties, _notes(facts, table)
+    return duties, [] if no_personal_data else _notes(facts, table)
 
 
 def _dues(rules: list[Rule], facts: _Facts, table: RuleTable) -> dict[str, _Due]:

@@ -55,6 +55,7 @@ class Rule:
     maximum: int | None
     incident_kinds: frozenset[str]
     in_force: date | None
+    any_incident: bool  # owed even when no personal data was exposed (a cybersecurity-incident notice)
     note: str
     source: str
     confirmed: bool
@@ -132,7 +133,7 @@ def _state_rules(code: str, j: dict[str, Any], base: frozenset[str], cra_recipie
     common: dict[str, Any] = dict(
         jurisdiction=code, place=name, kinds=base | frozenset(j.get("covers", ())) | frozenset(
             j.get("covers_unverified", ())), unverified_kinds=frozenset(j.get("covers_unverified", ())),
-        sectors=frozenset(), count="state", maximum=None, incident_kinds=frozenset(), in_force=None,
+        sectors=frozenset(), count="state", maximum=None, incident_kinds=frozenset(), in_force=None, any_incident=False,
         source=source)
     points = j.get("open_points") or {}
     unsure = not j.get("confirmed", True)
@@ -170,7 +171,8 @@ def _other_rule(r: dict[str, Any]) -> Rule:
         kinds=None if kinds == "any" else frozenset(kinds), unverified_kinds=frozenset(),
         sectors=frozenset(r.get("sectors", ())), count=r.get("count", "us"), minimum=int(r.get("min", 1)),
         maximum=r.get("max"), incident_kinds=frozenset(r.get("incident_kinds", ())),
-        in_force=date.fromisoformat(str(in_force)) if in_force else None, note=r.get("note", ""),
+        in_force=date.fromisoformat(str(in_force)) if in_force else None,
+        any_incident=bool(r.get("any_incident", False)), note=r.get("note", ""),
         source=r.get("source", ""), confirmed=r.get("confirmed", True), open_points=tuple(r.get("open_points", ())),
     )
 

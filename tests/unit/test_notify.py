@@ -127,6 +127,8 @@ def test_new_york_insurance_agency_licensed_by_dfs() -> None:
     assert "ny-cra" in found and "threshold: more than 5,000" in found["ny-cra"].condition
     assert found["nj-state-police"].ordering == "before the notice to the New Jersey residents"
     assert day(found["ny-individuals"]) == date(2026, 12, 20)
+    no_data, _ = table({"NY": 6000}, ["ssn"], ["nydfs_licensee"], kind="ransomware", personal_data_exposed="no")
+    assert set(no_data) == {"nydfs-superintendent", "nydfs-extortion-payment"}  # a cybersecurity incident
     undetermined, _ = table({"NY": 6000}, ["ssn"], ["nydfs_licensee"], kind="data_theft")
     assert "nydfs-extortion-payment" not in undetermined
     assert "incident.determined is not set" in undetermined["nydfs-superintendent"].deadline_text
