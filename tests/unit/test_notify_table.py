@@ -15,8 +15,15 @@ from posture.catalogue import read_data
 from posture.config import US_STATES
 from posture.models import Assessment, Mode
 from posture.notify import notification_table
-from posture.notify_rules import KINDS, SECTORS, RuleTableError, add_business_days, build_table, federal_holidays, \
-    rule_table
+from posture.notify_rules import (
+    KINDS,
+    SECTORS,
+    RuleTableError,
+    add_business_days,
+    build_table,
+    federal_holidays,
+    rule_table,
+)
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 TABLE = rule_table()
