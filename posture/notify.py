@@ -165,11 +165,13 @@ def _one_clock(clock: Clock, facts: _Facts, dues: dict[str, _Due], table: RuleTa
     target_due = dues.get(clock.ref)
     if clock.kind == "after" and clock.ref == "ransom_payment":
         return _Due(None, f"within {span} of the ransom payment")
+    notified = facts.notified if target and target.role == "individuals" else None
     if clock.kind == "before":
+        if notified:
+            return _Due(_at(notified), f"before {target_name} (sent {notified})", f"before {target_name}")
         limit = target_due.deadline if target_due else None
         text = f"before {target_name}" + (f", so by {_show(limit, None)} at the latest" if limit else "")
         return _Due(limit, text, f"before {target_name}")
-    notified = facts.notified if target and target.role == "individuals" else None
     if clock.kind == "with":
         if notified:
             return _Due(_at(notified), f"{notified} (with {target_name}, sent {notified})", "together with "
@@ -243,7 +245,8 @@ def _notes(facts: _Facts, table: RuleTable) -> list[str]:
         line = ("No US state's breach-notification law covers " + _words(anywhere)) if anywhere else ""
         if here:
             names = ", ".join(table.state_names[c] for c in states)
-            line += ("; " if line else "") + f"the laws of the affected states ({names}) do not cover {_words(here)}"
+            line += "; the laws" if line else "The laws"
+            line += f" of the affected states ({names}) do not cover {_words(here)}"
         notes.append(line + ": holding only these triggers no state duty.")
     if "health_records" in facts.held and not facts.sectors & {"hipaa_covered_entity", "hipaa_business_associate",
                                                                 "health_app"}:

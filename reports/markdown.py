@@ -153,7 +153,10 @@ def _notifications(a: Assessment) -> list[str]:
     out = ["## Notification deadlines", ""]
     if not plan.notifications:
         exposed = (a.incident or {}).get("personal_data_exposed")
+        org = a.organization
         reason = ("the incident record says no personal data was exposed" if exposed == "no"
+                  else "no rule covers the data kinds held where the affected people live"
+                  if org.get("residents") and org.get("customer_data")
                   else "no affected residents or regulated data are recorded in the config")
         notes = [f"- {md(note)}" for note in plan.notification_notes]
         return out + [f"No notification duty computed: {reason}. If that changes, re-run posture "

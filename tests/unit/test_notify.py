@@ -71,7 +71,7 @@ def test_tax_preparer_in_louisiana_maryland_and_new_york_with_630_clients() -> N
     dated, _ = table(residents, ["ssn", "tax_records"], ["tax_preparer"], investigation_ended="2026-12-01",
                      residents_notified="2026-12-10")
     assert day(dated["md-individuals"]) == date(2027, 1, 15)
-    assert day(dated["md-attorney-general"]) == date(2027, 1, 15)
+    assert day(dated["md-attorney-general"]) == date(2026, 12, 10)  # before the residents, told that day
     assert day(dated["la-attorney-general"]) == date(2026, 12, 20)
     assert day(dated["ny-attorney-general"]) == date(2026, 12, 10)
 
