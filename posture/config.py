@@ -57,13 +57,13 @@ Sector = Literal[
     "auto_dealer", "title_escrow", "non_bank_financial", "nydfs_licensee", "sec_adviser", "broker_dealer",
     "card_merchant",
 ]
-# Where people live. A bare two-letter code is a US state (as people type them: TX, CA); `US-CA` says the
-# same unambiguously. Canada, the UK, the EU and Australia have their own codes, so `CA` is never Canada.
 _SECTOR_ENUM = {"enum": list(typing.get_args(Sector))}
 # One sector or a list of them; the loader makes it a list.
 Sectors = Annotated[list[Sector], WithJsonSchema({
     "anyOf": [_SECTOR_ENUM, {"type": "array", "items": _SECTOR_ENUM}],
     "description": "regulated kinds the notification rules name (one or a list)"})]
+# Where people live. A bare two-letter code is a US state (as people type them: TX, CA); `US-CA` says the
+# same unambiguously. Canada, the UK, the EU and Australia have their own codes, so `CA` is never Canada.
 FOREIGN_REGIONS = {"EU": "EU", "UK": "UK", "GB": "UK", "CANADA": "CAN", "CAN": "CAN", "AU": "AU", "AUSTRALIA": "AU"}
 
 
