@@ -101,3 +101,22 @@ def test_an_empty_history_says_nothing_is_known(tmp_path: Path, capsys: pytest.C
     captured = capsys.readouterr()
     assert "nothing has been checked" in captured.out and "no recorded runs" in captured.err
     assert "no problems" not in captured.out.lower()
+
+
+def test_the_readme_config_and_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's shared-history section, as written: its config block loads, its commands run in order."""
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = readme.split("## Many clients")[1].split("\n## ")[0]
+    config = section.split("```yaml\n")[1].split("```")[0]
+    commands = section.split("```sh\n")[1].split("```")[0]
+    (tmp_path / "posture.yaml").write_text(config, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for line in commands.splitlines():
+        args = shlex.split(line, comments=True)
+        assert args[0] == "posture"
+        assert main(args[1:]) in (0, 1), line
+    out = capsys.readouterr().out
+    assert "lone-star-dental" in out and (tmp_path / "fleet" / "posture-fleet.html").is_file()
