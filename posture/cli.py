@@ -129,8 +129,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from posture.progress import ProgressLine
     from posture.runner import Runner
 
+    from posture.preflight import load_or_explain
+
     registry = _registry()
-    config = load_config(args.config, registry)
+    config = load_or_explain(args.config, registry)
     formats = _formats(args, config.report.formats)
     only = {c.strip() for c in args.only.split(",")} if args.only else None
     if only:
@@ -242,12 +244,10 @@ def exit_code(assessment: Assessment, fail_on: str) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from posture.config import load_config
-    from posture.runner import Runner
+    from posture.preflight import load_checked
 
     registry = _registry()
-    config = load_config(args.config, registry)
-    Runner(config, registry).prepare()
+    config = load_checked(args.config, registry)
     print(f"{args.config}: OK ({config.mode} mode; checks: {', '.join(config.enabled_checks)})")
     for check_id in config.enabled_checks:
         check = registry.require(check_id)

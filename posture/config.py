@@ -217,6 +217,18 @@ class Config(Strict):
                 return self._located.error(key_path, message)
         return InputError(message, path=self._path)
 
+    def locate_evidence(self, check_id: str, problem: InputError) -> InputError:
+        """A problem in an evidence file, located at the config key that names the file (the check's
+        section when no key does); the message keeps the evidence file and its line."""
+        if self._located is None or problem.path is None or _same_file(problem.path, self._path):
+            return problem
+        checks = self._located.data.get("checks") if isinstance(self._located.data, dict) else None
+        section = checks.get(check_id) if isinstance(checks, dict) else None
+        for key_path, value in _strings(section, ("checks", check_id)):
+            if _same_file(problem.path, self.base_dir / Path(value).expanduser()):
+                return self._located.error(key_path, str(problem))
+        return self._located.error(("checks", check_id), str(problem))
+
     def locate(self, key_path: KeyPath, message: str) -> InputError:
         """A located error about a key of this config (for checks that find a problem later)."""
         if self._located is None:
@@ -249,6 +261,24 @@ def _is_secret_place(real: Path) -> bool:
     )
 
 
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.realpath(a) == os.path.realpath(b)
+    except (OSError, ValueError):
+        return False
+
+
+def _strings(data: Any, key_path: KeyPath) -> typing.Iterator[tuple[KeyPath, str]]:
+    if isinstance(data, dict):
+        for key, item in data.items():
+            yield from _strings(item, (*key_path, key))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _strings(item, (*key_path, index))
+    elif isinstance(data, str) and data.strip() and "\0" not in data:
+        yield key_path, data.strip()
+
+
 def _keys_holding(data: Any, value: str, key_path: KeyPath) -> typing.Iterator[KeyPath]:
     if isinstance(data, dict):
         for key, item in data.items():
@@ -268,19 +298,33 @@ def load_config(path: str | Path, registry: Registry) -> Config:
 
 
 def config_from_located(located: Located, registry: Registry) -> Config:
+    config, problems = config_and_problems(located, registry)
+    if problems or config is None:
+        raise ConfigError(problems)
+    return config
+
+
+def config_and_problems(located: Located, registry: Registry) -> tuple[Config | None, list[InputError]]:
+    """Every problem of the config itself, and the most of it that is usable despite them.
+
+    With problems, the config returned is the file less its bad keys (None when even that is not a
+    config): `posture validate` goes on to read the evidence of the checks whose sections are sound,
+    so one run shows the problems of every layer.
+    """
     data = located.data
     if not isinstance(data, dict):
-        raise ConfigError([located.error((), "the config must be a mapping of keys (version, organization, ...)")])
+        return None, [located.error((), "the config must be a mapping of keys (version, organization, ...)")]
     problems: list[InputError] = []
     if "version" in data and data["version"] != CONFIG_VERSION:
         problems.append(located.error(("version",), f"unsupported config version {data['version']!r}; "
                                       f"this posture reads version {CONFIG_VERSION}"))
-        raise ConfigError(problems)
+        return None, problems
     config: Config | None = None
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
         problems += _located_problems(exc, located, Config, ())
+        config = _usable_part(data)
     options: dict[str, BaseModel] = {}
     raw_checks = data.get("checks")
     sections: dict[Any, Any] = raw_checks if isinstance(raw_checks, dict) else {}
@@ -294,6 +338,9 @@ def config_from_located(located: Located, registry: Registry) -> Config:
                                           if broken else f"no check named {check_id!r} is installed{hint}"))
             continue
         if section is False:
+            if check.meta.always_runs:
+                problems.append(located.error(key_path, f"the {check_id} check always runs and cannot be "
+                                                        "disabled; remove this line"))
             continue  # explicitly disabled
         if section is None or section is True:
             section = {}
@@ -303,15 +350,62 @@ def config_from_located(located: Located, registry: Registry) -> Config:
             problems += _located_problems(exc, located, check.Options, key_path)
     for check_id in registry.ids():
         check = registry.get(check_id)
-        if check is not None and check.meta.always_runs and check_id not in sections:
+        if check is not None and check.meta.always_runs and check_id not in options:
             options[check_id] = check.Options()
-    if problems or config is None:
-        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-        raise ConfigError(problems)
-    config._path = located.path
-    config._options = options
-    config._located = located
-    return config
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+    if config is not None:
+        config._path = located.path
+        config._options = options
+        config._located = located
+    return config, problems
+
+
+def _usable_part(data: dict[str, Any]) -> Config | None:
+    """The config less every key pydantic refuses (a refused required key gets a stand-in)."""
+    import copy
+
+    data = copy.deepcopy(data)
+    data["checks"] = {}  # each check's section is validated on its own
+    data["version"] = CONFIG_VERSION
+    for _ in range(10):
+        try:
+            return Config.model_validate(data)
+        except ValidationError as exc:
+            changed = False
+            for err in exc.errors(include_url=False):
+                loc = _data_loc(data, err["loc"])
+                if err["type"] == "missing" or loc in (("organization",), ("organization", "name")):
+                    changed |= _stand_in(data, loc)
+                else:
+                    changed |= _remove(data, loc)
+            if not changed:
+                return None
+    return None
+
+
+def _stand_in(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
+    if loc and loc[0] == "organization":
+        organization = data.get("organization")
+        data["organization"] = {**(organization if isinstance(organization, dict) else {}), "name": "?"}
+        return True
+    return _remove(data, loc[:-1]) if len(loc) > 1 else False
+
+
+def _remove(data: Any, loc: tuple[Any, ...]) -> bool:
+    for part in loc[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not loc:
+        return False
+    if isinstance(data, dict) and loc[-1] in data:
+        del data[loc[-1]]
+        return True
+    if isinstance(data, list) and isinstance(loc[-1], int) and 0 <= loc[-1] < len(data):
+        del data[loc[-1]]
+        return True
+    return False
 
 
 def _located_problems(

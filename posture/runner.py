@@ -113,9 +113,9 @@ class Runner:
             try:
                 job.check.prepare(job.ctx)
             except ConfigError as exc:
-                problems += exc.problems
+                problems += [self.config.locate_evidence(job.check_id, p) for p in exc.problems]
             except InputError as exc:
-                problems.append(exc)
+                problems.append(self.config.locate_evidence(job.check_id, exc))
             except CheckFailed as exc:
                 job.prepare_error = str(exc)
             except Exception as exc:  # a bug in a check must not stop the others
@@ -123,6 +123,7 @@ class Runner:
                 log.debug("prepare failed for %s\n%s", job.check_id, traceback.format_exc())
         self._prepared = True
         if problems:
+            problems.sort(key=lambda p: (p.path or "", p.line or 0, p.column or 0))
             raise ConfigError(problems)
 
     def cancel(self, check_id: str | None = None) -> None:
