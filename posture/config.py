@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, RootModel, ValidationError, field_validator
 
 from posture.errors import ConfigError, InputError
 from posture.yamlsrc import KeyPath, Located, dotted, load_yaml
@@ -457,31 +457,34 @@ def _did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """The field names of the model found by walking `loc` down from `model`."""
-    current: Any = model
-    for part in loc:
-        current = _unwrap(current)
+def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model(s) found by walking `loc` down from `model`; a union (a backup job of
+    any type) gives the names of all its members."""
+    found: list[str] = []
+    for current in _members(model):
+        if not loc:
+            if isinstance(current, type) and issubclass(current, BaseModel):
+                found += [name for name in current.model_fields if name not in found]
+            continue
+        part, rest = loc[0], loc[1:]
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(str(part))
-            if field is None:
-                return []
-            current = field.annotation
+            if field is not None:
+                found += [name for name in _fields_at(field.annotation, rest) if name not in found]
         elif typing.get_origin(current) in (list, dict):
-            current = typing.get_args(current)[-1]
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
+            found += [name for name in _fields_at(typing.get_args(current)[-1], rest) if name not in found]
+    return found
 
 
-def _unwrap(annotation: Any) -> Any:
-    """Optional[X] → X; list[X] stays for the caller to step into."""
+def _members(annotation: Any) -> list[Any]:
+    """Optional[X] → [X]; A | B → [A, B]; Annotated[X, ...] → X; a RootModel → what its root holds."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        members = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(members) == 1:
-            return members[0]
-    return annotation
+        return [m for a in typing.get_args(annotation) if a is not type(None) for m in _members(a)]
+    if isinstance(annotation, type) and issubclass(annotation, RootModel):
+        return _members(annotation.model_fields["root"].annotation)
+    return [annotation]
 
 
 def config_json_schema(registry: Registry) -> dict[str, Any]:
