@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from posture.errors import Cancelled, CheckFailed, ToolMissing
-from posture.models import Finding
+from posture.models import Finding, Severity, Status
 
 if TYPE_CHECKING:
     from posture.config import Config
@@ -87,6 +87,26 @@ class Check(abc.ABC):
         return []
 
 
+# The fact under which a check lists the key prefixes it did not assess this run (see `not_assessed`).
+UNASSESSED = "not_assessed"
+
+
+def part_error(check_id: str, key_prefix: str, part: str, reason: str, remediation: str = "") -> Finding:
+    """The `error` finding of one independent part of a check (a backup job, a password source) that
+    could not be judged while the rest was: named, with the reason, never a pass."""
+    return Finding(
+        check=check_id, key=f"{key_prefix}could-not-check", status=Status.ERROR, severity=Severity.MEDIUM,
+        title=f"{part}: could not be checked", detail=reason, asset=part,
+        remediation=remediation or "Fix the cause above and run the check again; until then this part is not "
+                                   "known to be safe.",
+    )
+
+
+def all_parts_failed(errors: Sequence[Finding]) -> CheckFailed:
+    """The check's own error when not one of its parts could be judged."""
+    return CheckFailed("; ".join(f"{f.asset}: {f.detail}" for f in errors) or "nothing could be checked")
+
+
 ProgressFn = Callable[[float | None, str], None]
 
 
@@ -120,6 +140,14 @@ class CheckContext:
 
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()
+
+    def not_assessed(self, key_prefix: str) -> None:
+        """Say that this run did not look at the findings whose key starts with `key_prefix` (a broken
+        part, an input not supplied): the comparison with the last run calls them "not re-checked",
+        never "resolved"."""
+        unassessed = self.facts.setdefault(UNASSESSED, [])
+        if key_prefix not in unassessed:
+            unassessed.append(key_prefix)
 
     def raise_if_cancelled(self) -> None:
         if self.cancel_event.is_set():

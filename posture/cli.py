@@ -124,12 +124,10 @@ def _formats(args: argparse.Namespace, default: Sequence[str]) -> list[str]:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from posture.config import load_config
     from posture.history import History
+    from posture.preflight import load_or_explain
     from posture.progress import ProgressLine
     from posture.runner import Runner
-
-    from posture.preflight import load_or_explain
 
     registry = _registry()
     config = load_or_explain(args.config, registry)
@@ -186,6 +184,8 @@ def _say_what_is_incomplete(assessment: Assessment) -> None:
         unchecked[finding.check] = unchecked.get(finding.check, 0) + 1
     for check_id, count in unchecked.items():
         print(f"posture: {check_id}: {count} item(s) could not be checked; see the report", file=sys.stderr)
+    if not assessment.assessed:
+        print("posture: nothing was assessed: no check ran to completion", file=sys.stderr)
 
 
 def _previous(history: Any, config_id: str) -> Assessment | None:
@@ -234,6 +234,8 @@ def _alerts(config: Any, assessment: Assessment, args: argparse.Namespace) -> bo
 def exit_code(assessment: Assessment, fail_on: str) -> int:
     from posture.models import Severity
 
+    if not assessment.assessed:  # no check completed: never "no problems"
+        return ExitCode.INCOMPLETE
     if fail_on != "none":
         threshold = Severity(fail_on)
         if any(f.severity.at_least(threshold) for f in assessment.failing):

@@ -338,9 +338,6 @@ def config_and_problems(located: Located, registry: Registry) -> tuple[Config | 
                                           if broken else f"no check named {check_id!r} is installed{hint}"))
             continue
         if section is False:
-            if check.meta.always_runs:
-                problems.append(located.error(key_path, f"the {check_id} check always runs and cannot be "
-                                                        "disabled; remove this line"))
             continue  # explicitly disabled
         if section is None or section is True:
             section = {}
@@ -350,7 +347,7 @@ def config_and_problems(located: Located, registry: Registry) -> tuple[Config | 
             problems += _located_problems(exc, located, check.Options, key_path)
     for check_id in registry.ids():
         check = registry.get(check_id)
-        if check is not None and check.meta.always_runs and check_id not in options:
+        if check is not None and check.meta.always_runs and check_id not in sections:
             options[check_id] = check.Options()
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     if config is not None:

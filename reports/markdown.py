@@ -73,6 +73,8 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
         out.append(f"| Mode | Post-incident: {md(kind)} discovered {md(a.incident.get('discovered'))} |")
     else:
         out.append("| Mode | Readiness review (no incident declared) |")
+    if not a.assessed:
+        out.append("| Checks run | **none: nothing was assessed** |")
     out.append(f"| Problems found | {by_sev} |")
     out.append(f"| Actions | {prio_line} |")
     errored = [c for c in a.checks if c.status is CheckStatus.ERROR]
@@ -80,9 +82,11 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
     unchecked = a.unchecked
     if errored or unchecked:
         parts = [f"{c.title}" + ("" if staff else f": {c.error}") for c in errored]
-        if unchecked:
-            parts.append(f"{len(unchecked)} item(s), listed under Findings" if not staff
-                         else f"{len(unchecked)} item(s)")
+        if unchecked and staff:
+            parts.append(f"{len(unchecked)} item(s)")
+        elif unchecked:  # each part by name: which backup job, which password, which target
+            shown = [f.title for f in unchecked[:10]] + ([f"{len(unchecked) - 10} more"] if len(unchecked) > 10 else [])
+            parts.append(", ".join(shown) + " (details under Findings)")
         out.append(f"| Could not be checked | {cell('; '.join(parts))} |")
     if skipped:
         out.append(f"| Not run this time | {cell(', '.join(c.title for c in skipped))} |")
@@ -102,6 +106,10 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
 
 
 def _actions(a: Assessment, staff: bool) -> list[str]:
+    if not a.assessed:
+        return ["## Actions", "", "**Nothing was assessed**: no check ran to completion, so this plan says nothing "
+                "about the business's security. Enable checks in the config (or fix what stopped them) and run "
+                "again.", ""]
     if not a.plan or not a.plan.actions:
         return ["## Actions", "", "Nothing to do: no problems were found.", ""]
     out = ["## Actions", ""]

@@ -25,8 +25,9 @@ from checks.password_policy.rules import WEAKNESS, PolicyJudge, mfa_findings
 from checks.password_policy.sources import load_sources
 from checks.password_policy.weakest import context_terms
 from posture.catalogue import load_catalogue
-from posture.check import Check, CheckContext, CheckMeta
+from posture.check import Check, CheckContext, CheckMeta, all_parts_failed, part_error
 from posture.config import Config
+from posture.errors import CheckFailed
 from posture.models import Finding, Severity, Status
 
 SECTION = ("checks", "password_policy")
@@ -90,13 +91,22 @@ class PasswordPolicyCheck(Check):
         facts: dict[str, Any] = {"assets": {}}
 
         policies = merge_by_asset(self._sources)
+        broken: list[Finding] = []
         for n, policy in enumerate(policies):
             ctx.raise_if_cancelled()
             ctx.progress(0.6 * n / max(len(policies), 1), f"judging the password policy of {policy.asset}")
-            findings += PolicyJudge(self.meta.id, policy, opts.mfa, incident=ctx.config.incident is not None
-                                    ).findings()
-            example, example_facts = weakest_finding(self.meta.id, policy, context, ctx.now,
-                                                     exclude=[c.password for c in candidates])
+            try:
+                judged = PolicyJudge(self.meta.id, policy, opts.mfa, incident=ctx.config.incident is not None
+                                     ).findings()
+                example, example_facts = weakest_finding(self.meta.id, policy, context, ctx.now,
+                                                         exclude=[c.password for c in candidates])
+            except Exception as exc:  # noqa: BLE001 - one policy that cannot be judged must not hide the others
+                broken.append(part_error(self.meta.id, f"{policy.asset}/", f"Password policy of {policy.asset}",
+                                         f"{type(exc).__name__}: {exc}" if not isinstance(exc, CheckFailed)
+                                         else str(exc)))
+                ctx.not_assessed(f"{policy.asset}/")
+                continue
+            findings += judged
             if example is not None:
                 findings.append(example)
             facts["assets"][policy.asset] = {
@@ -104,6 +114,9 @@ class PasswordPolicyCheck(Check):
                 "settings": {name: _fact_value(s.value) for name, s in policy.settings.items()},
                 "weakest_accepted": example_facts,
             }
+        if policies and len(broken) == len(policies):
+            raise all_parts_failed(broken)
+        findings += broken
         if not policies:
             findings.append(self._no_policy())
         findings += mfa_findings(self.meta.id, opts.mfa)
@@ -119,6 +132,7 @@ class PasswordPolicyCheck(Check):
                 lambda done, total: ctx.progress(0.8 + 0.2 * done / total, "scoring candidate passwords"))
             findings += audit
             facts["candidates"] = audit_facts
+        _not_supplied(ctx, {f.key for f in findings})
         facts["mfa"] = opts.mfa.model_dump()
         ctx.facts.update(facts)
         ctx.progress(1.0, "done")
@@ -134,6 +148,17 @@ class PasswordPolicyCheck(Check):
                         "from a domain controller, /etc/login.defs and pwquality.conf from Linux, or declared values.",
             references=load_catalogue().refs("nist-800-63b-r4-passwords"),
         )
+
+
+def _not_supplied(ctx: CheckContext, keys: set[str]) -> None:
+    """Candidates judged last run but not supplied this run (none typed this time) are not re-checked,
+    never resolved."""
+    if ctx.previous is None:
+        return
+    for finding in ctx.previous.findings.values():
+        if finding.check == PasswordPolicyCheck.meta.id and finding.key.startswith("candidate/") \
+                and finding.key not in keys:
+            ctx.not_assessed(finding.key)
 
 
 def _fact_value(value: Any) -> Any:
