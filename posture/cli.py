@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from posture import __version__
 from posture.errors import ExitCode, PostureError, UsageError
+from posture.logsetup import add_global_options, configure_logging
 
 if TYPE_CHECKING:
     from posture.models import Assessment
@@ -28,7 +29,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="Assess a small business's security posture and write a prioritised action plan.",
     )
     parser.add_argument("--version", action="version", version=f"posture {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan = sub.add_parser("scan", help="run the checks and write the plan (cron-friendly)")
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     tui = sub.add_parser("tui", help="the interactive terminal UI")
     tui.add_argument("config", type=Path, nargs="?")
     tui.add_argument("--db", type=Path)
+    add_global_options(parser, sub)
     return parser
 
 
@@ -81,10 +82,7 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    quiet = getattr(args, "quiet", False)
-    level = logging.DEBUG if args.verbose else logging.ERROR if quiet else logging.WARNING
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="posture: %(levelname)s: %(message)s")
+    configure_logging(verbose=args.verbose, quiet=getattr(args, "quiet", False))
     if not args.command:
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
@@ -215,7 +213,10 @@ def _write(assessment: Assessment, out_dir: Path, formats: list[str], audience: 
     assessment.run_id = assessment.run_id or uuid.uuid4().hex[:12]
     if audience == "staff" and "json" in formats:
         print("posture: note: the staff edition has no JSON (it would carry the evidence)", file=sys.stderr)
-    return write_reports(assessment, out_dir, formats, audience)
+    written = write_reports(assessment, out_dir, formats, audience)
+    for path in written:
+        logging.getLogger("posture.reports").info("report written: %s", path)
+    return written
 
 
 def _alerts(config: Any, assessment: Assessment, args: argparse.Namespace) -> bool:
