@@ -90,6 +90,9 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
         out.append(f"| Could not be checked | {cell('; '.join(parts))} |")
     if skipped:
         out.append(f"| Not run this time | {cell(', '.join(c.title for c in skipped))} |")
+    breach = [c.facts["breach_check"] for c in a.checks if isinstance(c.facts.get("breach_check"), str)]
+    if breach:  # where candidate passwords' hashes were looked up: the owner should know it
+        out.append(f"| Breach look-up | {cell(breach[0])} |")
     if a.drift:
         d = a.drift
         out.append(f"| Since the last run ({d.previous_finished.date()}) | {len(d.new)} new · "
