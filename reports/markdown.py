@@ -92,7 +92,7 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
         out.append(f"| Not run this time | {cell(', '.join(c.title for c in skipped))} |")
     breach = [c.facts["breach_check"] for c in a.checks if isinstance(c.facts.get("breach_check"), str)]
     if breach:  # where candidate passwords' hashes were looked up: the owner should know it
-        out.append(f"| Breach look-up | {cell(breach[0])} |")
+        out.append(f"| Breach look-up | {cell(breach[0].split(':')[0] if staff else breach[0])} |")
     if a.drift:
         d = a.drift
         out.append(f"| Since the last run ({d.previous_finished.date()}) | {len(d.new)} new · "
@@ -348,12 +348,21 @@ def _ref(title: str, url: str) -> str:
 
 
 def _passes(a: Assessment) -> list[str]:
-    passed = [f for f in a.findings if f.status is Status.PASS]
-    if not passed:
-        return []
-    out = ["### What passed", ""]
-    out += [f"- {md(f.title)}" + (f" ({md(f.asset)})" if f.asset else "") for f in passed]
-    return out + [""]
+    # A passing observation that still asks for something (training due soon) is a reminder, not a pass.
+    passed = [f for f in a.findings if f.status is Status.PASS and not f.remediation]
+    reminders = [f for f in a.findings if f.status is Status.PASS and f.remediation]
+    out = []
+    if reminders:
+        out += ["### Reminders", "", "Fine today, but each needs something done before a date:", ""]
+        out += [f"- {_titled(f)}: {md(f.remediation)}" for f in reminders] + [""]
+    if passed:
+        out += ["### What passed", ""]
+        out += [f"- {_titled(f)}" for f in passed] + [""]
+    return out
+
+
+def _titled(f: Finding) -> str:
+    return md(f.title) + (f" ({md(f.asset)})" if f.asset and f.asset not in f.title else "")
 
 
 def _checks(a: Assessment) -> list[str]:
