@@ -66,6 +66,7 @@ class BackupsCheck(Check):
         jobs = ctx.options.jobs
         evidence = []
         broken: list[Finding] = []
+        failures: list[CheckFailed] = []
         for i, job in enumerate(jobs):
             ctx.raise_if_cancelled()
             ctx.progress(i / len(jobs), f"reading backup job {job.name}")
@@ -76,10 +77,12 @@ class BackupsCheck(Check):
                 raise
             except CheckFailed as exc:  # this job is its own error; the other jobs are still judged
                 broken.append(part_error(CHECK_ID, f"{job.name}/", f"Backup job {job.name!r}",
-                                         str(exc).removeprefix(f"backup job {job.name!r}: ")))
+                                         str(exc).removeprefix(f"backup job {job.name!r}: "), asset=job.name,
+                                         weaknesses=("unreviewed-backups",)))
                 ctx.not_assessed(f"{job.name}/")
-        if not evidence:
-            raise all_parts_failed(broken)
+                failures.append(exc)
+        if not evidence:  # nothing could be judged: the check itself is `error`
+            raise failures[0] if len(failures) == 1 else all_parts_failed(broken)
         hardware = incident is not None and incident.kind == "hardware_failure"
         findings = broken + [f for ev in evidence for f in judge_readiness(ev, now, figures, hardware)]
         ctx.facts["jobs"] = [summary(ev) for ev in evidence]

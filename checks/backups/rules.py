@@ -177,11 +177,19 @@ def integrity(ev: JobEvidence) -> Finding:
     )
 
 
+# The retention command of each tool, so a borg job is never told to run restic.
+PRUNE_EXAMPLE = {
+    "restic": "restic forget --keep-daily 14 --keep-weekly 8 --keep-monthly 12",
+    "borg": "borg prune --keep-daily 14 --keep-weekly 8 --keep-monthly 12",
+}
+
+
 def retention(ev: JobEvidence, now: datetime, figures: Figures) -> Finding:
     need = figures.min_retention_days
     refs = ("mandiant-mtrends-2026", "guide-after-loss")
-    remediation = (f"Keep at least {need} days of history, better several months of weekly and monthly copies "
-                   "(e.g. restic forget --keep-daily 14 --keep-weekly 8 --keep-monthly 12).")
+    example = PRUNE_EXAMPLE.get(ev.kind, "")
+    remediation = (f"Keep at least {need} days of history, better several months of weekly and monthly copies"
+                   + (f" (e.g. {example})." if example else "."))
     detail = (f"Intruders go unnoticed for a median of 14 days and, in espionage cases, about four months. "
               f"History shorter than {need} days may hold no copy from before the attacker arrived.")
     depth: timedelta | None

@@ -106,7 +106,7 @@ class PasswordPolicyCheck(Check):
             except Exception as exc:  # noqa: BLE001 - one policy that cannot be judged must not hide the others
                 broken.append(part_error(self.meta.id, f"{policy.asset}/", f"Password policy of {policy.asset}",
                                          f"{type(exc).__name__}: {exc}" if not isinstance(exc, CheckFailed)
-                                         else str(exc)))
+                                         else str(exc), asset=policy.asset, weaknesses=WEAKNESS))
                 ctx.not_assessed(f"{policy.asset}/")
                 continue
             findings += judged
