@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     plan = sub.add_parser("plan", help="re-render the plan from a results JSON without re-scanning")
     plan.add_argument("results", type=Path)
-    _add_output_options(plan)
+    _add_output_options(plan, out_default="the results file's folder", format_default="markdown,html")
 
     history = sub.add_parser("history", help="list the recorded runs of a config")
     history.add_argument("config", type=Path)
@@ -72,9 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_output_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, help="folder for the reports (default: the config's report.out_dir)")
-    p.add_argument("--format", help="comma-separated: markdown,json,html (default: the config's report.formats)")
+def _add_output_options(p: argparse.ArgumentParser, out_default: str = "the config's report.out_dir",
+                        format_default: str = "the config's report.formats") -> None:
+    p.add_argument("--out", type=Path, help=f"folder for the reports (default: {out_default})")
+    p.add_argument("--format", help=f"comma-separated: markdown,json,html (default: {format_default})")
     p.add_argument("--audience", choices=("consultant", "staff"),
                    help="consultant: everything; staff: no addresses, ports, versions, names or evidence")
 
