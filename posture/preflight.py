@@ -30,7 +30,9 @@ def load_checked(path: str | Path, registry: Any) -> Config:
         try:
             Runner(config, registry).prepare()
         except ConfigError as exc:
-            problems += exc.problems
+            # Read from the config less its bad keys: a problem about a key already reported (the targets
+            # list once its bad address is left out) is that problem again, not a new one.
+            problems += [p for p in exc.problems if not any(_related(p.key, q.key) for q in problems)]
     if problems or config is None:
         raise ConfigError(_ordered(problems))
     log.info("config loaded: %s (%s mode; checks: %s)", path, config.mode, ", ".join(config.enabled_checks))
@@ -48,6 +50,14 @@ def load_or_explain(path: str | Path, registry: Any) -> Config:
         raise
     log.info("config loaded: %s (%s mode; checks: %s)", path, config.mode, ", ".join(config.enabled_checks))
     return config
+
+
+def _related(a: str | None, b: str | None) -> bool:
+    """Whether one dotted key path is the other or lies under it (scope.targets, scope.targets[0].address)."""
+    if not a or not b:
+        return False
+    short, long = sorted((a, b), key=len)
+    return long == short or long.startswith((short + ".", short + "["))
 
 
 def _ordered(problems: list[InputError]) -> list[InputError]:

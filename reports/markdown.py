@@ -109,13 +109,14 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
 
 
 def _actions(a: Assessment, staff: bool) -> list[str]:
-    if not a.assessed:
-        return ["## Actions", "", "**Nothing was assessed**: no check ran to completion, so this plan says nothing "
-                "about the business's security. Enable checks in the config (or fix what stopped them) and run "
-                "again.", ""]
-    if not a.plan or not a.plan.actions:
-        return ["## Actions", "", "Nothing to do: no problems were found.", ""]
     out = ["## Actions", ""]
+    if not a.assessed:
+        out += ["**Nothing was assessed**: no check ran to completion, so this plan says nothing about the "
+                "business's security. Enable checks in the config (or fix what stopped them) and run again.", ""]
+    elif not a.plan or not a.plan.actions:
+        return [*out, "Nothing to do: no problems were found.", ""]
+    if not a.plan:
+        return out
     redact = _sensitive_strings(a) if staff else []
     by_priority: dict[int, list[Action]] = {}
     for action in a.plan.actions:
