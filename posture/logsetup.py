@@ -14,6 +14,7 @@ import sys
 
 # The loggers that are posture's own: the core, the built-in checks and the report writers.
 OWN_LOGGERS = ("posture", "checks", "reports")
+HANDLER_NAME = "posture-stderr"
 
 
 def add_global_options(parser: argparse.ArgumentParser, commands: argparse._SubParsersAction) -> None:
@@ -28,8 +29,10 @@ def add_global_options(parser: argparse.ArgumentParser, commands: argparse._SubP
 def configure_logging(*, verbose: bool, quiet: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Format())
+    handler.set_name(HANDLER_NAME)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace only our own handler (main() may run twice in one process); others (pytest's) stay.
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != HANDLER_NAME] + [handler]
     root.setLevel(logging.ERROR if quiet else logging.WARNING)  # third-party libraries: never below WARNING
     own = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     for name in OWN_LOGGERS:
