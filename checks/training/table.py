@@ -22,8 +22,8 @@ from typing import Any, NamedTuple, TypeVar
 import yaml
 
 from posture.errors import InputError
-from posture.evidence import read_limited
-from posture.yamlsrc import load_yaml, read_text_limited
+from posture.evidence import decode_text, read_limited
+from posture.yamlsrc import load_yaml
 
 T = TypeVar("T")
 MAX_BYTES = 256 * 1024 * 1024
@@ -58,28 +58,9 @@ def read_table(path: Path, delimiter: str | None = None) -> Table:
 
 
 def decode(path: Path) -> str:
-    """The file's text; UTF-8 (with or without BOM), UTF-16 with BOM, or else Windows-1252."""
-    raw = read_limited(path, MAX_BYTES)
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"invalid UTF-16 text at byte {exc.start}", path=path) from None
-    else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = raw.decode("cp1252")
-            except UnicodeDecodeError as exc:
-                line = raw[: exc.start].count(b"\n") + 1
-                raise InputError("not UTF-8 or Windows-1252 text; save it as CSV UTF-8", path=path,
-                                 line=line) from None
-    if "\0" in text:
-        line = text[: text.index("\0")].count("\n") + 1
-        raise InputError("file contains NUL bytes; is it a spreadsheet saved as .xlsx? Save it as CSV",
-                         path=path, line=line)
-    return text
+    """The file's text in whatever encoding it was saved (posture.evidence: BOMs, UTF-16, UTF-8, cp1252)."""
+    return decode_text(read_limited(path, MAX_BYTES), path,
+                       what="CSV export (a spreadsheet saved as .xls cannot be read; save it as .xlsx or CSV)")
 
 
 def sniff_delimiter(lines: list[str]) -> str:
@@ -161,7 +142,7 @@ def tuples(cls: type[T], columns: Iterable[Iterable[Any]]) -> list[T]:
 
 def _yaml_table(path: Path) -> Table:
     try:
-        located = load_yaml(path, read_text_limited(path, limit=MAX_BYTES))
+        located = load_yaml(path, decode(path))
     except yaml.YAMLError as exc:  # defensive: only InputError may leave the parser
         raise InputError(f"invalid YAML: {str(exc).splitlines()[0]}", path=path) from None
     data = located.data
