@@ -12,6 +12,7 @@ import contextlib
 import csv
 import gc
 import io
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +30,7 @@ T = TypeVar("T")
 MAX_BYTES = 256 * 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 YAML_SUFFIXES = (".yaml", ".yml")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
 csv.field_size_limit(1024 * 1024)
 
 
@@ -52,8 +54,13 @@ class Table:
 
 
 def read_table(path: Path, delimiter: str | None = None) -> Table:
-    if path.suffix.lower() in YAML_SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix in YAML_SUFFIXES:
         return _yaml_table(path)
+    if suffix in XLSX_SUFFIXES:
+        return xlsx_table(path)
+    if suffix == ".xls":
+        raise InputError("an Excel 97-2003 workbook (.xls) cannot be read; save it as .xlsx or CSV", path=path)
     return _csv_table(path, decode(path), delimiter)
 
 
@@ -184,3 +191,48 @@ def _cell(value: object, path: Path, line: int | None, column: int | None, key: 
     if isinstance(value, (date, int, float, str)):
         return value.isoformat() if isinstance(value, date) else str(value)
     raise InputError("expected a single value, not a list or mapping", path=path, line=line, column=column, key=key)
+
+
+def xlsx_table(path: Path) -> Table:
+    """The first worksheet that holds anything, as rows of text (openpyxl, read-only, cached values).
+
+    A row's `line` is its row number in the sheet. Dates Excel stores as dates come out as ISO dates;
+    whole numbers without ".0". The archive's unpacked size is checked first, so a zip bomb is refused.
+    """
+    raw = read_limited(path, MAX_BYTES)
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise InputError("not an .xlsx workbook (not a zip archive); save it as .xlsx or CSV", path=path) from None
+    if unpacked > MAX_BYTES:
+        raise InputError(f"the workbook unpacks to {unpacked:,} bytes; the limit is {MAX_BYTES:,}", path=path)
+    import openpyxl  # only when a workbook is read: importing it costs time every other run would pay
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged workbooks; only InputError may leave
+        raise InputError(f"unreadable .xlsx workbook: {type(exc).__name__}", path=path) from None
+    try:
+        for sheet in book.worksheets:
+            records = [Row(number, cells) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+                       if "".join(cells := [_xlsx_cell(v) for v in values]).strip()]
+            if records:
+                return Table(path, records)
+    finally:
+        book.close()
+    raise InputError("the workbook's sheets are empty", path=path, line=1)
+
+
+def _xlsx_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
