@@ -87,10 +87,10 @@ def decode_text(raw: bytes, path: str | Path, *, what: str = "text export") -> s
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
         line = body[: exc.start].decode(encoding, errors="replace").count("\n") + 1
-        raise InputError(f"not valid {encoding.upper()} text", path=path, line=line) from None
+        raise InputError(f"invalid {encoding.upper()} text", path=path, line=line) from None
     if "\0" in text:
         line = text[: text.index("\0")].count("\n") + 1
-        raise InputError(f"contains NUL characters; is this a {what}?", path=path, line=line)
+        raise InputError(f"contains NUL bytes; is this a {what}?", path=path, line=line)
     return text
 
 

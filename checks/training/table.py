@@ -66,7 +66,11 @@ def read_table(path: Path, delimiter: str | None = None) -> Table:
 
 def decode(path: Path) -> str:
     """The file's text in whatever encoding it was saved (posture.evidence: BOMs, UTF-16, UTF-8, cp1252)."""
-    return decode_text(read_limited(path, MAX_BYTES), path,
+    raw = read_limited(path, MAX_BYTES)
+    if raw.startswith(b"PK\x03\x04"):
+        raise InputError("this is a zip archive, probably an Excel workbook with NUL bytes for a CSV: name it "
+                         ".xlsx, or save it as CSV", path=path, line=1)
+    return decode_text(raw, path,
                        what="CSV export (a spreadsheet saved as .xls cannot be read; save it as .xlsx or CSV)")
 
 
