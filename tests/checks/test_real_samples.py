@@ -307,7 +307,10 @@ def training_options(sample: str, role: str) -> dict[str, Any]:
     if role == "roster":
         return {"roster": str(REAL / sample)}
     options: dict[str, Any] = {"roster": str(REAL / ROSTER)}
-    options["staff" if role == "staff" else "phishing"] = str(REAL / sample) if role == "staff" else [str(REAL / sample)]
+    if role == "staff":
+        options["staff"] = str(REAL / sample)
+    else:
+        options["phishing"] = [str(REAL / sample)]
     return options
 
 
