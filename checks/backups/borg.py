@@ -72,7 +72,8 @@ def parse_list(data: Any, text: str, path: Path | str, zone: tzinfo | None = Non
             time = parse_time(item.get(stamp_key), naive_zone=zone)
         except ValueError as exc:
             raise located_error(text, path, (*key_path, stamp_key), str(exc)) from None
-        repo.archives.append(Snapshot(id=name[:200], time=time))
+        host = item.get("hostname", "")  # `borg info --json` and borg 2 listings name the creating host
+        repo.archives.append(Snapshot(id=name[:200], time=time, host=host[:200] if isinstance(host, str) else ""))
     repo.archives.sort(key=lambda s: s.time)
     return repo
 

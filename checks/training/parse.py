@@ -25,7 +25,7 @@ from checks.training.columns import (
 )
 from checks.training.dates import Seen, read_dates
 from checks.training.table import Row, Table, read_table, tuples
-from checks.training.vocabulary import vocabulary, word_key
+from checks.training.vocabulary import header_key, vocabulary, word_key
 from posture.errors import ConfigError, InputError
 
 HEADER_SEARCH_ROWS = 10  # a title line or two above the headers is common in exported reports
@@ -102,8 +102,15 @@ def parse_phishing(
     who clicked, one row per person and campaign or a click count per person."""
     table = read_table(path, delimiter)
     wanted = {k: v for k, v in (explicit or {}).items() if k in PHISHING_FIELDS}
-    return _parse(table, _header(table, PHISHING_FIELDS, ("phishing",), wanted, staff=False, phishing=True),
-                  date_format, None)
+    try:
+        header = _header(table, PHISHING_FIELDS, ("phishing",), wanted, staff=False, phishing=True)
+    except InputError as exc:
+        keys = {header_key(cell) for row in table.records[:1] for cell in row.cells}
+        if {"campaignid", "message"} <= keys:  # GoPhish's other export, one line per event
+            raise InputError(exc.message.split(" (headers found")[0] + ": this is GoPhish's Events export; use "
+                             "Export CSV > Results", path=exc.path, line=exc.line) from None
+        raise
+    return _parse(table, header, date_format, None)
 
 
 def _parse(table: Table, header: tuple[int, ColumnMap], date_format: str | None, today: date | None) -> Parsed:

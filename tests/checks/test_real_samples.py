@@ -132,7 +132,7 @@ TRAINING: dict[str, tuple[str, dict[str, Any] | str]] = {
     # one campaign: Maria clicked, Tom submitted data, José only opened it, Chloé's email was only sent
     "gophish/Q4 invoice lure - Results.csv": ("phishing", {"clicked_once": 2, "repeat": set()}),
     "gophish/Q4 invoice lure - Results-utf8-bom.csv": ("phishing", {"clicked_once": 2, "repeat": set()}),
-    "gophish/Q4 invoice lure - Events.csv": ("phishing", "no phishing result column"),
+    "gophish/Q4 invoice lure - Events.csv": ("phishing", "this is GoPhish's Events export"),
     # click counts over four simulations: Maria 2, José 0, Tom 3
     "attack-sim/user-coverage-export-csv-ps51.csv": ("phishing", {"clicked_once": 0,
                                                                   "repeat": {"Maria Alvarez", "Tom O'Brien"}}),
