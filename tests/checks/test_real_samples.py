@@ -67,6 +67,8 @@ PASSWORD: dict[str, tuple[str, dict[str, Any] | str]] = {
     "login-defs/ubuntu.login.defs": ("linux_login_defs", {"min_length": 8, "max_age_days": 0}),
     "login-defs/arch.login.defs": ("linux_login_defs", {"max_age_days": 730, "min_age_days": 30}),
     "login-defs/suse-12.login.defs": ("linux_login_defs", {"max_age_days": 28, "hash_method": "SHA512"}),
+    "login-defs/fedora-shadow-utils.login.defs": ("linux_login_defs", {"max_age_days": 0,
+                                                                       "hash_method": "YESCRYPT"}),
     "login-defs/cyberpatriot-hardened.login.defs": ("linux_login_defs", {"max_age_days": 90, "min_age_days": 7}),
     "pwquality/debian-12-libpwquality-1.4.5.conf": ("pwquality_conf", {"min_length": 8, "blocklist": "dictionary"}),
     "pwquality/debian-12-minlen-15.conf": ("pwquality_conf", {"min_length": 15, "blocklist": "dictionary"}),
