@@ -91,7 +91,8 @@ class Target(Strict):
     @classmethod
     def _plain_address(cls, value: str) -> str:
         # Addresses reach nmap's command line: only address characters, never options or shell syntax.
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.:\-/]*", value):
+        # A leading ':' is IPv6 ("::1"); a leading '-' (an nmap option) never passes.
+        if not re.fullmatch(r"[A-Za-z0-9:][A-Za-z0-9.:\-/]*", value):
             raise ValueError("must be an IP address, CIDR range or hostname")
         return value
 
