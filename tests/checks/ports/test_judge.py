@@ -109,7 +109,7 @@ def test_expected_ports_pass_and_unexpected_ones_are_findings(tmp_path: Path) ->
     found = judge(tmp_path, [{"address": "127.0.0.22", "name": "file-server", "expected_ports": [22, 445]},
                              {"address": "127.0.0.23", "name": "nas", "expected_ports": [443]},
                              {"address": "127.0.0.25", "name": "pos"}], {
-        "127.0.0.22": [P(22, "ssh", "OpenSSH", "9.6p1"), P(445, "microsoft-ds")],
+        "127.0.0.22": [P(22, "ssh", "OpenSSH", "9.8p1"), P(445, "microsoft-ds")],
         "127.0.0.23": [P(443, "https", tunnel="ssl"), P(8443, "https-alt")],
         "127.0.0.25": [],
     })
@@ -128,7 +128,7 @@ def test_expected_ports_pass_and_unexpected_ones_are_findings(tmp_path: Path) ->
 def test_expected_does_not_excuse_what_must_never_face_the_internet(tmp_path: Path) -> None:
     gateway = {"address": "127.0.0.32", "name": "gateway", "exposure": "internet", "expected_ports": [443, 3389, 22]}
     found = judge(tmp_path, [gateway], {"127.0.0.32": [P(443, "http", tunnel="ssl"), P(3389, "ms-wbt-server"),
-                                                       P(22, "ssh", "OpenSSH", "9.6p1")]})
+                                                       P(22, "ssh", "OpenSSH", "9.9p1")]})
     rdp = found["127.0.0.32/tcp/3389"]
     assert rdp.severity is Severity.CRITICAL and "listed in expected_ports" in rdp.detail
     assert set(found) == {"127.0.0.32/tcp/3389"}  # SSH (medium outside) and HTTPS are accepted as expected
@@ -145,11 +145,15 @@ def test_outdated_versions_are_faulty_security_even_on_expected_ports(tmp_path: 
                        P(80, "http", "lighttpd", "1.4.28")],
     })
     assert found["127.0.0.21/tcp/21/version"].severity is Severity.CRITICAL
-    assert found["127.0.0.21/tcp/22/version"].severity is Severity.HIGH
-    assert found["127.0.0.21/tcp/80/version"].severity is Severity.HIGH
+    ssh = found["127.0.0.21/tcp/22/version"]  # a Debian package tag with no fixed-package table: verify
+    assert ssh.severity is Severity.LOW and ssh.title.startswith("Verify the patch level of OpenSSH 7.4p1")
+    assert "Rule openssh-unsupported" in ssh.detail and "confidence low" in ssh.detail
+    assert found["127.0.0.21/tcp/80/version"].severity is Severity.MEDIUM
     for key in ("127.0.0.21/tcp/21/version", "127.0.0.21/tcp/22/version", "127.0.0.21/tcp/80/version"):
         assert found[key].weaknesses == ("faulty-security",) and found[key].actions == ("patch-outdated-software",)
-    assert found["127.0.0.21/tcp/21/version"].title == "Outdated vsftpd 2.3.4 on ftp (127.0.0.21), tcp/21"
+    assert found["127.0.0.21/tcp/21/version"].title == \
+        "Outdated vsftpd 2.3.4 on ftp (127.0.0.21), tcp/21: CVE-2011-2523"
+    assert "confidence high" in found["127.0.0.21/tcp/21/version"].detail
     assert "127.0.0.21/tcp/21" not in found  # FTP itself was expected on this internal host
     assert "127.0.0.21/expected-only" not in found
 
@@ -171,10 +175,11 @@ def test_remote_access_into_a_compromised_asset_is_attacker_persistence(tmp_path
 
 
 def test_hosts_that_do_not_answer_or_time_out_are_errors_not_passes(tmp_path: Path) -> None:
-    found = judge(tmp_path, [{"address": "127.0.0.16/29", "name": "office"}], {
-        "127.0.0.17": "down", "127.0.0.18": "timedout", "127.0.0.19": [P(23, "telnet")],
+    found = judge(tmp_path, [{"address": "127.0.0.16/29", "name": "office"}, {"address": "127.0.0.30"}], {
+        "127.0.0.17": "down", "127.0.0.18": "timedout", "127.0.0.19": [P(23, "telnet")], "127.0.0.30": "down",
     })
-    down = found["127.0.0.17/host-down"]
+    assert not any(k.startswith("127.0.0.17/") for k in found)  # one silent address of a range: absent
+    down = found["127.0.0.30/host-down"]  # an explicitly listed host that did not answer
     assert down.status is Status.ERROR and "did not answer" in down.title
     assert found["127.0.0.18/incomplete"].status is Status.ERROR
     assert "127.0.0.18/expected-only" not in found
@@ -210,10 +215,15 @@ def test_findings_new_since_the_previous_run_say_so(tmp_path: Path) -> None:
     assert second["127.0.0.21/tcp/3389"].id == first["127.0.0.21/tcp/3389"].id
 
 
-def test_open_filtered_udp_is_not_judged_as_open(tmp_path: Path) -> None:
+def test_open_filtered_is_never_no_open_ports(tmp_path: Path) -> None:
     found = judge(tmp_path, [INTERNAL], {"127.0.0.21": [P(161, "snmp", proto="udp", method="table",
                                                           state="open|filtered")]})
-    assert set(found) == {"127.0.0.21/expected-only"}
+    assert set(found) == {"127.0.0.21/udp/161"}
+    maybe = found["127.0.0.21/udp/161"]
+    assert maybe.severity is Severity.LOW and maybe.title.startswith("Possibly open: SNMP")
+    unknown = judge(tmp_path, [INTERNAL], {"127.0.0.21": [P(5353, "zeroconf", proto="udp", method="table",
+                                                            state="open|filtered")]})
+    assert unknown["127.0.0.21/undetermined"].status is Status.ERROR  # no verdict, never a pass
 
 
 @pytest.mark.parametrize("exposure", ["internal", "internet"])
