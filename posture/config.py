@@ -121,7 +121,9 @@ class Scope(Strict):
             try:
                 ipaddress.ip_network(item, strict=False)
             except ValueError:
-                if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.\-]*", item):
+                # Only the characters of addresses, networks and names here; the ports check's scope
+                # parser decides what each spelling means (and refuses the ambiguous ones, located).
+                if not re.fullmatch(r"[A-Za-z0-9:][A-Za-z0-9.:\-/]*", item):
                     raise ValueError(f"{item!r} is not an address, network or hostname") from None
         return value
 

@@ -166,13 +166,13 @@ class Judge:
             f"No port answered as open, but {count} port(s) are open|filtered: nmap got no answer either way "
             "(typical of UDP, FIN/NULL/XMAS scans or a firewall that drops packets). That is not the same as "
             "closed. Scan it again with a TCP connect or SYN scan (the standard profile) to get a verdict.",
-            [f"{p}/{n} {_best(s).state}" for (p, n), s in sorted(view.undetermined.items())][:20])
+            [f"{p}/{n} {best_port(s).state}" for (p, n), s in sorted(view.undetermined.items())][:20])
 
     # -- one open port
     def _port(self, view: HostView, asset: str, proto: str, number: int, sightings: list[Sighting],
               matched: list[ServiceRule]) -> list[Finding]:
         target = view.spec.target
-        port = _best(sightings)
+        port = best_port(sightings)
         rule = self.table.match(port)
         if rule is not None:
             matched.append(rule)
@@ -260,8 +260,8 @@ class Judge:
             if not setting.host_script or not ids & setting.services or severity is None \
                     or setting.check.found(scripts) is None:
                 continue
-            port = next(_best(s) for (p, n), s in sorted(view.open_ports.items())
-                        if (r := self.table.match(_best(s))) is not None and r.id in setting.services)
+            port = next(best_port(s) for (p, n), s in sorted(view.open_ports.items())
+                        if (r := self.table.match(best_port(s))) is not None and r.id in setting.services)
             out.append(self._setting_finding(f"{view.address}/{setting.id}", asset, asset, setting, severity,
                                              (_script_line(scripts, setting.check.scripts),), port))
         return out
@@ -274,7 +274,7 @@ class Judge:
 
     def _possibly_open(self, view: HostView, asset: str, proto: str, number: int,
                        sightings: list[Sighting]) -> list[Finding]:
-        port = _best(sightings)
+        port = best_port(sightings)
         rule = self.table.match(port)
         if rule is None:
             return []  # listed in the inventory; only a risky service deserves a finding
@@ -354,7 +354,7 @@ class Judge:
             check=CHECK_ID, key=f"{view.address}/expected-only", status=Status.PASS, severity=Severity.INFO,
             title=title, detail=detail, asset=asset,
             weaknesses=("exposed-entry-point",), references=load_catalogue().refs(*self.table.unexpected_references),
-            evidence=tuple(f"{p}/{n} open, {_best(view.open_ports[(p, n)]).describe}" for p, n in seen),
+            evidence=tuple(f"{p}/{n} open, {best_port(view.open_ports[(p, n)]).describe}" for p, n in seen),
         )
 
     def _error(self, key: str, asset: str, title: str, detail: str, evidence: list[str]) -> Finding:
@@ -362,6 +362,15 @@ class Judge:
             check=CHECK_ID, key=key, status=Status.ERROR, severity=Severity.INFO, title=title, detail=detail,
             asset=asset, weaknesses=("exposed-entry-point",), evidence=tuple(evidence),
         )
+
+    def discovery_only(self, run: ScanRun) -> Finding:
+        """A host-discovery file (-sn): it says who is up, not which ports are open. No port verdict."""
+        up = [h.address for h in run.hosts if h.state == "up"]
+        return self._error(
+            f"{run.source}/no-ports", "", f"{run.source} is a host-discovery scan: no port was scanned",
+            f"{run.source} ({_source(run)}) lists which hosts answered but scanned no port (nmap -sn), so it cannot "
+            "say whether any port is open. Import a port scan (nmap -sS or -sT, -oX) of these hosts instead.",
+            [f"{len(up)} host(s) up: " + ", ".join(up[:20]) + (" ..." if len(up) > 20 else "")])
 
     def refusal(self, refusal: Refusal) -> Finding:
         if refusal.key.endswith("/unresolved"):
@@ -383,7 +392,7 @@ def _script_line(scripts: tuple[tuple[str, str], ...], wanted: frozenset[str]) -
     return ""
 
 
-def _best(sightings: list[Sighting]) -> PortObs:
+def best_port(sightings: list[Sighting]) -> PortObs:
     """The most informative sighting: recognised by version detection, then with a version, live first."""
     def rank(s: Sighting) -> tuple[int, int, int]:
         return (s.port.method == "probed", bool(s.port.version or s.port.product), s.run.source == "live scan")
