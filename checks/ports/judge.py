@@ -276,7 +276,7 @@ class Judge:
                        sightings: list[Sighting]) -> list[Finding]:
         port = best_port(sightings)
         rule = self.table.match(port)
-        if rule is None:
+        if rule is None or rule.severity[view.spec.target.exposure] is None:
             return []  # listed in the inventory; only a risky service deserves a finding
         return [self._fail(
             f"{view.address}/{proto}/{number}", asset, Severity.LOW,

@@ -40,7 +40,7 @@ def never_a_host(address: IPAddress) -> str:
         return "the unspecified address"
     if isinstance(address, ipaddress.IPv4Address) and address == ipaddress.IPv4Address("255.255.255.255"):
         return "the broadcast address"
-    if address.is_reserved:
+    if address.is_reserved and not address.is_loopback:  # ::1 sits inside IPv6's reserved ::/8
         return "a reserved address"
     return special_range(address)
 

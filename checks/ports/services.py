@@ -115,7 +115,8 @@ class ServiceTable:
 
     def _candidates(self, port: PortObs) -> list[ServiceRule]:
         found: list[ServiceRule] = []
-        text = f"{port.product} {port.extrainfo}".strip()
+        # A script may name the service itself (mqtt-subscribe: "mosquitto version 2.0.11").
+        text = f"{port.product} {port.extrainfo}".strip() or (port.service if port.method == "probed" else "")
         if text:
             found += [r for r in self.rules if any(p.search(text) for p in r.products)]
         found += [r for r in self.rules if port.service in r.names]

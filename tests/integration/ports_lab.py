@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class Daemon:
     command: Callable[[Path], list[str]]  # the command line, given its own folder
     setup: Callable[[Path], None] = lambda folder: None
     user: str | None = None  # run as this user (PostgreSQL refuses root)
+    folder: Path | None = None  # a folder outside WORKDIR, removed when the lab stops
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
 
@@ -59,7 +61,7 @@ def _vsftpd(folder: Path) -> None:
     (folder / "pub").mkdir(mode=0o555)
     _write(folder / "vsftpd.conf", f"listen=YES\nlisten_ipv6=NO\nlisten_address={HOST}\nlisten_port=21\n"
            "background=NO\nanonymous_enable=YES\nlocal_enable=NO\nwrite_enable=NO\n"
-           f"anon_root={folder}/pub\nsecure_chroot_dir={folder}/empty\nftp_username=nobody\n"
+           f"anon_root={folder}/pub\nsecure_chroot_dir={folder}/empty\nftp_username=ftp\n"
            f"ftpd_banner={FTP_BANNER}\nseccomp_sandbox=NO\nvsftpd_log_file={folder}/vsftpd.log\n", 0o600)
 
 
@@ -160,7 +162,7 @@ DAEMONS = [
     Daemon("mosquitto", "mosquitto", [("tcp", 1883)], lambda d: ["/usr/sbin/mosquitto", "-c", f"{d}/mosquitto.conf"],
            _mosquitto),
     Daemon("snmpd", "snmpd", [("udp", 161)],
-           lambda d: ["/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", f"{d}/snmpd.conf", "-p", f"{d}/snmpd.pid",
+           lambda d: ["/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", f"{d}/snmpd.conf", "-p", f"{d}/snmpd.pid", "-I", "-smux",
                       f"udp:{HOST}:161"], _snmpd),
     Daemon("rsync", "rsync", [("tcp", 873)],
            lambda d: ["rsync", "--daemon", "--no-detach", f"--config={d}/rsyncd.conf", f"--address={HOST}",
@@ -201,7 +203,12 @@ def start(workdir: Path, log: Path, started: list[Daemon]) -> None:
     with log.open("ab") as sink:
         for daemon in DAEMONS:
             folder = workdir / daemon.name
-            folder.mkdir(parents=True)
+            if daemon.user:  # its own user cannot reach into a root-only temp folder: a folder of its own
+                folder = Path(tempfile.mkdtemp(prefix=f"posture-lab-{daemon.name}-"))
+                folder.chmod(0o755)
+                daemon.folder = folder
+            else:
+                folder.mkdir(parents=True)
             daemon.setup(folder)
             command = daemon.command(folder)
             if daemon.user:
@@ -232,6 +239,9 @@ def stop(started: list[Daemon]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(daemon.process.pid, signal.SIGKILL)
             daemon.process.wait()
+    for daemon in started:
+        if daemon.folder is not None:
+            shutil.rmtree(daemon.folder, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:
