@@ -10,6 +10,7 @@ error verdict in its run statistics, or a host we did not ask about.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ from checks.ports.scope import IPAddress
 from posture.check import CheckContext
 from posture.errors import CheckFailed, InputError, ToolMissing
 
+log = logging.getLogger(__name__)
 INSTALL_HINT = ("sudo apt-get install nmap (Debian/Ubuntu), sudo dnf install nmap (Fedora/RHEL), "
                 "brew install nmap (macOS), or the installer from https://nmap.org/download")
 _HOST_DONE = re.compile(rb'<address addr="([^"]+)" addrtype="ipv[46]"')
@@ -112,6 +114,7 @@ def run_pass(
     xml_path = Path(name)
     try:
         args = [nmap, *nmap_pass.args, "-oX", str(xml_path), "-iL", "-"]
+        log.debug("running: %s (%d addresses on stdin)", " ".join(args), len(addresses))  # shown with -v
         progress = _Progress(ctx, progress_total, progress_done, label)
         ctx.progress(progress_done / progress_total if progress_total else None, f"{label}: starting")
         completed = _run_polling(ctx, args, "".join(f"{a}\n" for a in addresses), timeout_s,
