@@ -25,8 +25,8 @@ from typing import Any
 import checks.ports.check as check_module
 from checks.ports import PortsCheck
 from checks.ports.profiles import TablePorts, nmap_passes
-from checks.ports.services import load_services
 from checks.ports.scanner import find_nmap, running_as_root
+from checks.ports.services import load_services
 from posture.catalogue import load_catalogue
 from posture.config import Config
 from posture.registry import Registry

@@ -38,7 +38,8 @@ def _host(host: dict[str, Any]) -> list[str]:
     rows = host.get("ports") or []
     if rows:
         out += ["| Port | State | Service | Software (nmap) | Expected | Risk row |", "|---|---|---|---|---|---|"]
-        out += [f"| {cell(str(r.get('port', '')))} | {cell(str(r.get('state', '')))} | {cell(str(r.get('service', '')))}"
+        out += [f"| {cell(str(r.get('port', '')))} | {cell(str(r.get('state', '')))}"
+                f" | {cell(str(r.get('service', '')))}"
                 f" | {cell(str(r.get('software', '')))} | {'yes' if r.get('expected') else ''}"
                 f" | {cell(str(r.get('risk', '')))} |" for r in rows]
     else:

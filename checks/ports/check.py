@@ -105,13 +105,12 @@ class PortsCheck(Check):
         facts["scan"] = scanned_summary(options, facts, self._imports)
         facts["inventory"] = inventory(views, table)
         if not findings:
-            raise CheckFailed(self._nothing_judged(resolved, runs, views))
+            raise CheckFailed(self._nothing_judged(resolved, runs))
         ctx.progress(1.0, f"{len(views)} hosts judged, {facts['open_ports']} open ports")
         return findings
 
     @staticmethod
-    def _nothing_judged(resolved: ResolvedScope, runs: list[tuple[ScanRun, set[IPAddress]]],
-                        views: list[object]) -> str:
+    def _nothing_judged(resolved: ResolvedScope, runs: list[tuple[ScanRun, set[IPAddress]]]) -> str:
         """Why there is nothing to report, in the words that fit (never 'no problems')."""
         if not runs:
             if resolved.excluded and not resolved.addresses:

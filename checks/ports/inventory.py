@@ -56,7 +56,8 @@ def inventory(views: list[HostView], table: ServiceTable) -> list[dict[str, Any]
     return hosts
 
 
-def _row(proto: str, number: int, state: str, sightings: Any, expected: set[int], table: ServiceTable) -> dict[str, Any]:
+def _row(proto: str, number: int, state: str, sightings: Any, expected: set[int],
+         table: ServiceTable) -> dict[str, Any]:
     port = best_port(sightings)
     software = identify(port)
     rule = table.match(port)

@@ -202,9 +202,9 @@ class Judge:
                 rule.references, evidence, ("review-remote-access", "close-exposed-services"), port))
         elif rule is not None and anyone is not None:
             assert rule.open_to_anyone is not None
-            severity = Severity.CRITICAL if internet else Severity.HIGH
             out.append(self._fail(
-                key, asset, severity, f"{rule.label} open to anyone on {place}: it {rule.open_to_anyone.says}",
+                key, asset, Severity.CRITICAL if internet else Severity.HIGH,
+                f"{rule.label} open to anyone on {place}: it {rule.open_to_anyone.says}",
                 f"{rule.risk} This one {rule.open_to_anyone.says}, so no password stands in the way. "
                 f"{exposure_sentence} nmap saw: {port.describe}.", ("exposed-entry-point",),
                 f"Require a login (or close it): {rule.fix}", rule.references,

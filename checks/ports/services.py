@@ -221,7 +221,11 @@ def _version_rule(row: dict[str, Any], catalogue: Any) -> VersionRule:
 
 
 def _severities(raw: dict[str, str | None]) -> dict[str, Severity | None]:
-    return {e: (None if raw[e] is None else Severity(raw[e])) for e in EXPOSURES}
+    out: dict[str, Severity | None] = {}
+    for exposure in EXPOSURES:
+        value = raw[exposure]
+        out[exposure] = None if value is None else Severity(value)
+    return out
 
 
 def _script_match(raw: dict[str, str] | None) -> ScriptMatch | None:

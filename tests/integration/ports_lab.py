@@ -66,8 +66,9 @@ def _vsftpd(folder: Path) -> None:
 
 
 def _mariadb(folder: Path) -> None:
-    subprocess.run(["mariadb-install-db", f"--datadir={folder}/data", "--user=root", "--auth-root-authentication-method=socket",
-                    "--skip-test-db"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["mariadb-install-db", f"--datadir={folder}/data", "--user=root",
+                    "--auth-root-authentication-method=socket", "--skip-test-db"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _postgres(folder: Path) -> None:
@@ -162,8 +163,8 @@ DAEMONS = [
     Daemon("mosquitto", "mosquitto", [("tcp", 1883)], lambda d: ["/usr/sbin/mosquitto", "-c", f"{d}/mosquitto.conf"],
            _mosquitto),
     Daemon("snmpd", "snmpd", [("udp", 161)],
-           lambda d: ["/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", f"{d}/snmpd.conf", "-p", f"{d}/snmpd.pid", "-I", "-smux",
-                      f"udp:{HOST}:161"], _snmpd),
+           lambda d: ["/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", f"{d}/snmpd.conf", "-p", f"{d}/snmpd.pid",
+                      "-I", "-smux", f"udp:{HOST}:161"], _snmpd),
     Daemon("rsync", "rsync", [("tcp", 873)],
            lambda d: ["rsync", "--daemon", "--no-detach", f"--config={d}/rsyncd.conf", f"--address={HOST}",
                       "--port=873"], _rsyncd),

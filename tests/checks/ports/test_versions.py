@@ -14,7 +14,8 @@ def seen(product: str, version: str, extrainfo: str = "", method: str = "probed"
     return PortObs("tcp", 22, "open", "syn-ack", "x", product, version, extrainfo, "", method, 10)
 
 
-def verdict(product: str, version: str, exposure: str = "internal", extrainfo: str = "") -> tuple[str, str, bool] | None:
+def verdict(product: str, version: str, exposure: str = "internal",
+            extrainfo: str = "") -> tuple[str, str, bool] | None:
     software = identify(seen(product, version, extrainfo))
     assert software is not None
     found = judge_version(software, load_services().versions, exposure)
