@@ -123,7 +123,8 @@ def parse_nmap_xml(data: bytes | str, *, source: str, path: str | None = None) -
     except InputError:
         raise
     except xml.sax.SAXParseException as exc:
-        if handler.root_seen and not handler.closed and _at_end(data, exc):
+        started = handler.root_seen or b"<nmaprun" in data[:4096]
+        if started and not handler.closed and _at_end(data, exc):
             raise InputError(UNFINISHED, path=where) from None
         raise InputError(f"not well-formed XML: {exc.getMessage()}", path=where,
                          line=_int_or_none(exc.getLineNumber()), column=_col(exc.getColumnNumber())) from None

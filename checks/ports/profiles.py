@@ -63,8 +63,9 @@ class NmapPass:
             return f"nmap's top {args[args.index('--top-ports') + 1]} {'UDP' if self.uses_udp else 'TCP'} ports"
         if "-p" in args:
             spec = args[args.index("-p") + 1]
-            tcp, udp = _count_spec(spec)
-            text = f"{tcp:,} TCP ports" + (f" and {udp:,} UDP ports" if udp else "")
+            tcp, udp = _count_spec(spec, "T" if "-sS" in args or "-sT" in args else "U")
+            text = " and ".join(t for t in (f"{tcp:,} TCP ports" if tcp else "", f"{udp:,} UDP ports" if udp else "")
+                                if t)
             if "--top-ports" in args:
                 text = f"the top {args[args.index('--top-ports') + 1]} of " + text
             return text
@@ -164,9 +165,9 @@ def _ranges(ports: Iterable[int]) -> str:
     return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in merged)
 
 
-def _count_spec(spec: str) -> tuple[int, int]:
+def _count_spec(spec: str, kind: str) -> tuple[int, int]:
+    """TCP and UDP port counts of an nmap -p spec; unprefixed ranges count as `kind`."""
     counts = {"T": 0, "U": 0}
-    kind = "T"
     for part in spec.split(","):
         if ":" in part:
             kind, _, part = part.partition(":")

@@ -93,6 +93,7 @@ class VersionRule:
     source: str
     fixed: dict[str, dict[str, str]]  # distro -> upstream version -> first fixed package revision
     patches_hidden: bool = False
+    end_of_life: bool = False  # the version dates the OS: a distribution tag does not lower the verdict
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ def _version_rule(row: dict[str, Any], catalogue: Any) -> VersionRule:
         severity={e: Severity(row["severity"][e]) for e in EXPOSURES}, advisory=row["advisory"],
         why=" ".join(row["why"].split()), fix=row["fix"], references=refs, source=row["source"],
         fixed={d: {str(k): str(v) for k, v in t.items()} for d, t in (row.get("fixed") or {}).items()},
-        patches_hidden=bool(row.get("patches_hidden")),
+        patches_hidden=bool(row.get("patches_hidden")), end_of_life=bool(row.get("end_of_life")),
     )
 
 

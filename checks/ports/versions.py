@@ -188,6 +188,10 @@ def judge_version(software: Software, rules: tuple[VersionRule, ...], exposure: 
             return VersionVerdict(rule, software, severity, True,
                                   f"the {software.distro} package revision {software.package} is older than "
                                   f"{fixed}, the first that fixes {rule.advisory}")
+        if software.distro and rule.end_of_life:
+            return VersionVerdict(rule, software, severity, True,
+                                  f"a {software.distro} build of version {software.version} ships only with releases "
+                                  "past their standard support; only paid extended support still patches it")
         if software.distro or rule.patches_hidden:
             why = (f"the banner carries a {software.distro} package tag" if software.distro else
                    "this server's banner never shows the distribution's patches")

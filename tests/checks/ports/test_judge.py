@@ -145,9 +145,9 @@ def test_outdated_versions_are_faulty_security_even_on_expected_ports(tmp_path: 
                        P(80, "http", "lighttpd", "1.4.28")],
     })
     assert found["127.0.0.21/tcp/21/version"].severity is Severity.CRITICAL
-    ssh = found["127.0.0.21/tcp/22/version"]  # a Debian package tag with no fixed-package table: verify
-    assert ssh.severity is Severity.LOW and ssh.title.startswith("Verify the patch level of OpenSSH 7.4p1")
-    assert "Rule openssh-unsupported" in ssh.detail and "confidence low" in ssh.detail
+    ssh = found["127.0.0.21/tcp/22/version"]  # Debian 9's OpenSSH: the tag dates the OS, past its support
+    assert ssh.severity is Severity.HIGH and ssh.title.startswith("Outdated OpenSSH 7.4p1")
+    assert "Rule openssh-unsupported" in ssh.detail and "confidence high" in ssh.detail
     assert found["127.0.0.21/tcp/80/version"].severity is Severity.MEDIUM
     for key in ("127.0.0.21/tcp/21/version", "127.0.0.21/tcp/22/version", "127.0.0.21/tcp/80/version"):
         assert found[key].weaknesses == ("faulty-security",) and found[key].actions == ("patch-outdated-software",)

@@ -53,7 +53,8 @@ def test_mysql_and_percona() -> None:
     ("9.6p1 Ubuntu 3ubuntu13.5", None),
     ("8.7", ("regresshion", "low", False)),  # RHEL-style banner: verify the patch level
     ("9.0p1 FreeBSD-20220413", ("regresshion", "low", False)),
-    ("7.4p1 Debian 10+deb9u7", ("openssh-unsupported", "low", False)),
+    ("7.4p1 Debian 10+deb9u7", ("openssh-unsupported", "high", True)),  # the tag dates the OS: still high
+    ("7.2p2 Ubuntu 4ubuntu2.10", ("openssh-unsupported", "high", True)),
     ("7.4p1", ("openssh-unsupported", "high", True)),
     ("8.0", None),  # RHEL 8: supported
 ])
