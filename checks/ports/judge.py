@@ -177,6 +177,8 @@ class Judge:
         if rule is not None:
             matched.append(rule)
         scripts = tuple(sc for s in sightings for sc in s.port.scripts)
+        software = identify(port)
+        seen = port.describe + (f" (the version is nmap's guess: {software.guess})" if software and software.guess else "")
         anyone = rule.open_to_anyone.found(scripts) if rule and rule.open_to_anyone else None
         internet = target.exposure == "internet"
         expected = number in target.expected_ports
@@ -195,7 +197,7 @@ class Judge:
                 f"{proto}/{number}",
                 f"{rule.risk} This machine is listed as compromised, so {rule.label} is a way for the intruder "
                 f"to keep control or come back" + (" (even though it is listed as expected)." if expected else ".")
-                + f" nmap saw: {port.describe}.",
+                + f" nmap saw: {seen}.",
                 ("attacker-persistence", "exposed-entry-point"),
                 "Cut this path off now (disable the service or block it at the firewall), review who logged in "
                 f"through it and when, and reset every account that can use it. Then: {rule.fix}",
@@ -206,7 +208,7 @@ class Judge:
                 key, asset, Severity.CRITICAL if internet else Severity.HIGH,
                 f"{rule.label} open to anyone on {place}: it {rule.open_to_anyone.says}",
                 f"{rule.risk} This one {rule.open_to_anyone.says}, so no password stands in the way. "
-                f"{exposure_sentence} nmap saw: {port.describe}.", ("exposed-entry-point",),
+                f"{exposure_sentence} nmap saw: {seen}.", ("exposed-entry-point",),
                 f"Require a login (or close it): {rule.fix}", rule.references,
                 (*evidence, f"{_script_line(scripts, rule.open_to_anyone.scripts)}"),
                 (*rule.actions, "lock-down-services"), port))
@@ -218,7 +220,7 @@ class Judge:
             out.append(self._fail(
                 key, asset, severity,
                 f"{rule.label} {'reachable from the internet' if internet else 'open'} on {place}",
-                f"{rule.risk} {exposure_sentence}{note} nmap saw: {port.describe}.", ("exposed-entry-point",), rule.fix,
+                f"{rule.risk} {exposure_sentence}{note} nmap saw: {seen}.", ("exposed-entry-point",), rule.fix,
                 rule.references, evidence, rule.actions, port))
         elif not expected:
             out.append(self._fail(
@@ -232,7 +234,6 @@ class Judge:
                 self.table.unexpected_references, evidence, ("close-exposed-services", "harden-firewall"), port))
         if rule is not None:
             out += self._settings(key, asset, place, rule, scripts, target.exposure, evidence, port)
-        software = identify(port)
         verdict = judge_version(software, self.table.versions, target.exposure) if software else None
         if verdict is not None:
             out.append(self._outdated(key, asset, place, verdict, port, evidence))

@@ -90,7 +90,11 @@ class ScanRun:
     @property
     def scanned_ports(self) -> bool:
         """False for host discovery only (-sn/-sP): such a file says who is up, not what is open."""
-        return bool(self.scaninfo) or any(h.ports or h.extraports for h in self.hosts)
+        if any(flag in self.args.split() for flag in ("-sn", "-sP")):
+            return False
+        # nmap writes <scaninfo> for every port scan; with no host up there is nothing to tell apart
+        return bool(self.scaninfo) or any(h.ports or h.extraports for h in self.hosts) or \
+            not any(h.state == "up" for h in self.hosts)
 
     @property
     def tool(self) -> str:

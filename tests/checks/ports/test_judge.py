@@ -236,3 +236,43 @@ def test_every_failing_finding_is_complete(tmp_path: Path, exposure: str) -> Non
         assert finding.status is Status.FAIL
         assert finding.weaknesses and finding.title and finding.detail and finding.remediation, finding.key
         assert finding.references and finding.asset and finding.evidence and finding.actions, finding.key
+
+
+def test_nmaps_guesses_are_called_guesses(tmp_path: Path) -> None:
+    found = judge(tmp_path, [INTERNAL], {"127.0.0.21": [P(445, "netbios-ssn", "Samba smbd", "4.6.2")]})
+    assert "the version is nmap's guess" in found["127.0.0.21/tcp/445"].detail
+    assert "127.0.0.21/tcp/445/version" not in found
+
+
+def test_nothing_judged_is_an_error_that_says_why(tmp_path: Path) -> None:
+    from posture.errors import CheckFailed
+
+    with pytest.raises(CheckFailed, match="no address of the targets answered"):
+        judge(tmp_path, [{"address": "127.0.0.16/29"}], {"127.0.0.17": "down", "127.0.0.18": "down"})
+    with pytest.raises(CheckFailed, match="list no host at all"):
+        judge(tmp_path, [{"address": "127.0.0.16/29"}], {})
+
+
+def test_telnet_on_a_printer_asks_to_turn_telnet_off_not_for_mfa(tmp_path: Path) -> None:
+    found = judge(tmp_path, [{"address": "127.0.0.21", "name": "printer", "expected_ports": [9100]}],
+                  {"127.0.0.21": [P(23, "telnet"), P(9100, "jetdirect")]})
+    telnet = found["127.0.0.21/tcp/23"]
+    assert telnet.actions == ("close-exposed-services",) and "Turn Telnet off" in telnet.remediation
+    assert "127.0.0.21/tcp/9100" not in found  # raw printing is expected on an internal printer
+
+
+def test_a_service_open_to_anyone_is_high_inside_and_critical_outside(tmp_path: Path) -> None:
+    anon = P(21, "ftp", "vsftpd", "3.0.3")
+    xml = nmap_xml({"127.0.0.21": [anon], "127.0.0.24": [anon]}).replace(
+        'method="probed" conf="10"/></port>',
+        'method="probed" conf="10"/><script id="ftp-anon" output="Anonymous FTP login allowed (FTP code 230)"/></port>')
+    (tmp_path / "anon.xml").write_text(xml)
+    config = config_from_dict(tmp_path, minimal_config(
+        scope={"authorization": "ok", "targets": [INTERNAL, INTERNET]},
+        checks={"ports": {"live_scan": False, "nmap_xml": ["anon.xml"]}}))
+    found = {f.key: f for f in run_check(PortsCheck, context_for(config, "ports"))}
+    assert found["127.0.0.21/tcp/21"].severity is Severity.HIGH
+    assert found["127.0.0.24/tcp/21"].severity is Severity.CRITICAL
+    assert "open to anyone" in found["127.0.0.21/tcp/21"].title
+    assert "lock-down-services" in found["127.0.0.21/tcp/21"].actions
+    assert any("ftp-anon" in line for line in found["127.0.0.21/tcp/21"].evidence)
