@@ -178,7 +178,8 @@ class Judge:
             matched.append(rule)
         scripts = tuple(sc for s in sightings for sc in s.port.scripts)
         software = identify(port)
-        seen = port.describe + (f" (the version is nmap's guess: {software.guess})" if software and software.guess else "")
+        guess = software.guess if software else ""
+        seen = port.describe + (f" (the version is nmap's guess: {guess})" if guess else "")
         anyone = rule.open_to_anyone.found(scripts) if rule and rule.open_to_anyone else None
         internet = target.exposure == "internet"
         expected = number in target.expected_ports

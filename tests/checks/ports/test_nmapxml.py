@@ -254,7 +254,8 @@ def test_masscan_hosts_without_status_are_up_and_labelled() -> None:
 
 def test_host_discovery_scans_say_they_scanned_no_ports() -> None:
     text = ('<nmaprun scanner="nmap" args="nmap -sn 127.0.0.1" start="1795035912" version="7.93">\n'
-            '<host><status state="up" reason="localhost-response"/><address addr="127.0.0.1" addrtype="ipv4"/></host>\n'
+            '<host><status state="up" reason="localhost-response"/>'
+            '<address addr="127.0.0.1" addrtype="ipv4"/></host>\n'
             '<runstats><finished time="1795035950" exit="success"/></runstats>\n</nmaprun>\n')
     assert not parse_nmap_xml(text, source="sn.xml").scanned_ports
 
