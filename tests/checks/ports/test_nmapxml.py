@@ -210,7 +210,8 @@ SMALL = ('<nmaprun scanner="nmap" args="nmap -sV 127.0.0.1" start="1795035912" v
          '<service name="ftp" product="vsftpd" version="3.0.3" method="probed" conf="10"/>'
          '<script id="ftp-anon" output="Anonymous FTP login allowed (FTP code 230)"/></port></ports>\n'
          '<hostscript><script id="smb2-security-mode" output="Message signing enabled but not required"/></hostscript>'
-         '</host>\n<runstats><finished time="1795035950" exit="success"/><hosts up="1" down="0" total="1"/></runstats>\n'
+         '</host>\n<runstats><finished time="1795035950" exit="success"/>'
+         '<hosts up="1" down="0" total="1"/></runstats>\n'
          '</nmaprun>\n')
 
 
