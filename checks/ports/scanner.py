@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shlex
 import shutil
 import tempfile
 import threading
@@ -27,7 +28,8 @@ from checks.ports.scope import IPAddress
 from posture.check import CheckContext
 from posture.errors import CheckFailed, InputError, ToolMissing
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("checks.ports")
+
 INSTALL_HINT = ("sudo apt-get install nmap (Debian/Ubuntu), sudo dnf install nmap (Fedora/RHEL), "
                 "brew install nmap (macOS), or the installer from https://nmap.org/download")
 _HOST_DONE = re.compile(rb'<address addr="([^"]+)" addrtype="ipv[46]"')
@@ -114,8 +116,9 @@ def run_pass(
     xml_path = Path(name)
     try:
         args = [nmap, *nmap_pass.args, "-oX", str(xml_path), "-iL", "-"]
-        log.debug("running: %s (%d addresses on stdin)", " ".join(args), len(addresses))  # shown with -v
         progress = _Progress(ctx, progress_total, progress_done, label)
+        # No secret is ever on nmap's command line (addresses go on stdin): safe to show with -v.
+        log.info("ports: running %s (targets on stdin: %s)", shlex.join(args), " ".join(map(str, addresses)))
         ctx.progress(progress_done / progress_total if progress_total else None, f"{label}: starting")
         completed = _run_polling(ctx, args, "".join(f"{a}\n" for a in addresses), timeout_s,
                                  lambda: progress.poll(xml_path))
