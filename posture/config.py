@@ -142,7 +142,8 @@ class Target(Strict):
     @classmethod
     def _plain_address(cls, value: str) -> str:
         # Addresses reach nmap's command line: only address characters, never options or shell syntax.
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.:\-/]*", value):
+        # A leading ':' is IPv6 ("::1"); a leading '-' (an nmap option) never passes.
+        if not re.fullmatch(r"[A-Za-z0-9:][A-Za-z0-9.:\-/]*", value):
             raise ValueError("must be an IP address, CIDR range or hostname")
         return value
 
@@ -171,7 +172,9 @@ class Scope(Strict):
             try:
                 ipaddress.ip_network(item, strict=False)
             except ValueError:
-                if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.\-]*", item):
+                # Only the characters of addresses, networks and names here; the ports check's scope
+                # parser decides what each spelling means (and refuses the ambiguous ones, located).
+                if not re.fullmatch(r"[A-Za-z0-9:][A-Za-z0-9.:\-/]*", item):
                     raise ValueError(f"{item!r} is not an address, network or hostname") from None
         return value
 

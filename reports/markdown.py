@@ -13,6 +13,7 @@ from typing import Any
 from posture.catalogue import load_catalogue
 from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Phase, Severity, Status
 from posture.planner import WINDOW
+from reports.ports_inventory import render_ports
 from reports.text import cell, code_block, md, scrub
 
 AUDIENCES = ("consultant", "staff")
@@ -35,6 +36,7 @@ def render(assessment: Assessment, audience: str = "consultant") -> str:
     if not staff:
         out += _drift(assessment)
         out += _findings(assessment)
+        out += render_ports(assessment)
         out += _checks(assessment)
     out += _about(assessment, staff)
     return "\n".join(out).rstrip() + "\n"
