@@ -81,6 +81,27 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "tui":  # Textual owns the terminal; its run path redacts what it records
+        return _main(parser, args)
+    from posture import signals
+    from posture.redact import RedactingStream
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    restore_handlers = signals.install()  # SIGINT/TERM/HUP stop every tool and remove temporary files
+    try:
+        return _main(parser, args)
+    except Exception:  # a bug: its traceback is printed here, through the redaction, not after it
+        import traceback
+
+        traceback.print_exc()
+        return 1
+    finally:
+        restore_handlers()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     quiet = getattr(args, "quiet", False)
     level = logging.DEBUG if args.verbose else logging.ERROR if quiet else logging.WARNING
     logging.basicConfig(level=level, stream=sys.stderr,
@@ -95,9 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines():
             print(f"posture: {line}", file=sys.stderr)
         return int(exc.exit_code)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (posture.signals.Terminated)
+        from posture.signals import exit_status
+
         print("posture: interrupted; nothing was written", file=sys.stderr)
-        return ExitCode.INTERRUPTED
+        return exit_status(exc)
     except BrokenPipeError:
         return ExitCode.OK
 
@@ -137,6 +160,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         unknown = only - set(config.enabled_checks)
         if unknown:
             raise UsageError(f"--only: not enabled in {args.config}: {', '.join(sorted(unknown))}")
+    # Resolved (and so checked) before the scan: a bad report folder is a config error, not a lost run.
+    out_dir = args.out or config.resolve(config.report.out_dir)
     history = None if args.no_history else History(args.db)
     previous = _previous(history, config.identity)
     runner = Runner(config, registry, only=only, previous=previous)
@@ -155,11 +180,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     show.close()
     assert assessment is not None
     _say_what_is_incomplete(assessment)
-    out_dir = args.out or config.resolve(config.report.out_dir)
     audience = args.audience or config.report.audience
     written = _write(assessment, out_dir, formats, audience)
-    if history is not None:
-        _record(history, assessment)
+    recorded = history is None or _record(history, assessment)
     for path in written:
         print(path)
     alert_failed = _alerts(config, assessment, args)
@@ -167,7 +190,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     # A cron job that relies on the alert must hear that it was lost, even over "findings" or "incomplete".
     if alert_failed and args.strict_alerts:
         return ExitCode.OUTPUT
-    return code
+    # The README's table: 4 when the reports *or the history* could not be written (the reports are kept).
+    return ExitCode.OUTPUT if not recorded else code
 
 
 def _say_what_is_incomplete(assessment: Assessment) -> None:
@@ -197,11 +221,13 @@ def _previous(history: Any, config_id: str) -> Assessment | None:
         return None
 
 
-def _record(history: Any, assessment: Assessment) -> None:
+def _record(history: Any, assessment: Assessment) -> bool:
     try:
         history.record(assessment)
     except PostureError as exc:
         print(f"posture: warning: the reports are written, but the run was not recorded: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _write(assessment: Assessment, out_dir: Path, formats: list[str], audience: str) -> list[Path]:

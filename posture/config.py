@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from posture import redact
 from posture.errors import ConfigError, InputError
 from posture.yamlsrc import KeyPath, Located, dotted, load_yaml
 
@@ -269,6 +270,7 @@ def load_config(path: str | Path, registry: Registry) -> Config:
 
 def config_from_located(located: Located, registry: Registry) -> Config:
     data = located.data
+    redact.remember_locations(data)  # a repository's password is masked wherever it shows up later
     if not isinstance(data, dict):
         raise ConfigError([located.error((), "the config must be a mapping of keys (version, organization, ...)")])
     problems: list[InputError] = []

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-import requests
-
 from posture import __version__ as posture_version
 from posture.errors import Cancelled
+from posture.webcall import CallFailed, call
 
 PREFIX_LENGTH = 5
 MAX_RANGE_BYTES = 2 * 1024 * 1024
@@ -60,18 +59,17 @@ class RangeClient:
     """The Pwned Passwords range API over one shared session."""
 
     def __init__(self, api_url: str, *, timeout_s: float, retries: int, backoff_s: float,
-                 cancel_event: threading.Event | None = None, session: requests.Session | None = None) -> None:
+                 cancel_event: threading.Event | None = None) -> None:
         self.api_url = api_url if api_url.endswith("/") else api_url + "/"
-        self.timeout_s = timeout_s
+        self.timeout_s = timeout_s  # wall-clock, per request: a dripping server cannot stretch it
         self.retries = retries
         self.backoff_s = backoff_s
         self.cancel_event = cancel_event or threading.Event()
-        self.session = session or requests.Session()
-        self.session.headers.update({"User-Agent": USER_AGENT, "Add-Padding": "true"})
+        self.headers = {"User-Agent": USER_AGENT, "Add-Padding": "true"}
         self.stats = LookupStats()
 
     def close(self) -> None:
-        self.session.close()
+        """Nothing is kept open between requests (each one has its own deadline)."""
 
     def lookup_all(self, hashes: Iterable[str], progress: ProgressFn | None = None) -> dict[str, BreachResult]:
         """Results by full SHA-1, one request per distinct prefix."""
@@ -119,23 +117,19 @@ class RangeClient:
     def _get(self, prefix: str) -> str:
         self.stats.requests += 1
         try:
-            with self.session.get(self.api_url + prefix, timeout=self.timeout_s, stream=True) as response:
-                if response.status_code == 429 or response.status_code >= 500:
-                    raise _Retryable(f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After")))
-                if response.status_code != 200:
-                    raise BreachLookupError(f"HTTP {response.status_code} from the range API")
-                body = bytearray()
-                for chunk in response.iter_content(65536):
-                    body += chunk
-                    if len(body) > MAX_RANGE_BYTES:
-                        raise BreachLookupError("the range API answer is far too large")
-        except requests.Timeout:
-            raise _Retryable("timed out") from None
-        except requests.ConnectionError:
-            raise _Retryable("could not connect or the connection broke") from None
-        except requests.RequestException as exc:
-            raise BreachLookupError(f"request failed ({type(exc).__name__})") from None
-        return body.decode("utf-8", errors="replace")
+            reply = call("GET", self.api_url + prefix, deadline_s=self.timeout_s, headers=self.headers,
+                         max_bytes=MAX_RANGE_BYTES)
+        except CallFailed as exc:
+            if "too large" in str(exc):
+                raise BreachLookupError("the range API answer is far too large") from None
+            raise _Retryable("timed out" if exc.timed_out else "could not connect or the connection broke") from None
+        if reply.status == 429 or reply.status >= 500:
+            raise _Retryable(f"HTTP {reply.status}", _retry_after(reply.headers.get("Retry-After")))
+        if 300 <= reply.status < 400:  # never followed: the prefix goes to the configured host only
+            raise BreachLookupError(f"HTTP {reply.status}: the range API redirected elsewhere; not followed")
+        if reply.status != 200:
+            raise BreachLookupError(f"HTTP {reply.status} from the range API")
+        return reply.body.decode("utf-8", errors="replace")
 
 
 class _Retryable(Exception):
