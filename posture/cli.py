@@ -273,6 +273,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     registry = _registry()
     config = load_config(args.config, registry)
+    config.resolve(config.report.out_dir)  # refused here, as `scan` would refuse it
     Runner(config, registry).prepare()
     print(f"{args.config}: OK ({config.mode} mode; checks: {', '.join(config.enabled_checks)})")
     for check_id in config.enabled_checks:

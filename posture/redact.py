@@ -157,7 +157,8 @@ T = TypeVar("T")
 
 def redact_tree(obj: T) -> T:
     """A copy of `obj` (dataclasses, tuples, lists, dicts, strings) with every string redacted."""
-    return _walk(obj)  # type: ignore[no-any-return]
+    result: T = _walk(obj)
+    return result
 
 
 def _walk(obj: Any) -> Any:

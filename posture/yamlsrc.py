@@ -7,6 +7,7 @@ Anchors and aliases are refused: no config needs them, and they are how YAML bom
 
 from __future__ import annotations
 
+import re
 import stat
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -162,7 +163,7 @@ def _construct(node: yaml.Node, key_path: KeyPath, located: Located, loader: yam
     # PyYAML builds a date, number or boolean straight from text that only looks like one, or is tagged
     # as one: 2026-02-30, `!!int ten`, `!!bool maybe`, an empty `!!float` end in Python errors, not YAMLErrors.
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except (ValueError, ArithmeticError, AttributeError, LookupError, TypeError) as exc:
         line, column = _mark(node)
         shown = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else node.tag
@@ -170,3 +171,25 @@ def _construct(node: yaml.Node, key_path: KeyPath, located: Located, loader: yam
         why = f": {exc}" if type(exc) is ValueError else ""
         raise InputError(f"{shown!r} is not {_KINDS.get(kind, kind)}{why}", path=located.path, line=line,
                          column=column, key=dotted(key_path) or None) from None
+    refusal = _refused(value)
+    if refusal:
+        line, column = _mark(node)
+        raise InputError(refusal, path=located.path, line=line, column=column, key=dotted(key_path) or None)
+    return value
+
+
+# Written as escapes in a double-quoted string ("x\0", "\x1b"): a NUL ends a path early or crashes the
+# system call, and an escape sequence would be replayed onto the terminal that prints it. No setting needs one.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refused(value: Any) -> str | None:
+    if isinstance(value, (bytes, bytearray)):
+        return "binary values (!!binary) are not accepted; write the setting as text"
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        if found:
+            code = ord(found.group())
+            what = "a NUL byte" if code == 0 else f"the control character U+{code:04X}"
+            return f"contains {what}; settings are plain text"
+    return None

@@ -73,7 +73,8 @@ def _size(item: dict[str, Any]) -> int | None:
     # restic 0.17+ records a summary per snapshot; older versions do not.
     summary = item.get("summary")
     total = summary.get("total_bytes_processed") if isinstance(summary, dict) else None
-    return total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None
+    plausible = isinstance(total, int) and not isinstance(total, bool) and 0 <= total <= 2**60  # ≤ 1 EiB
+    return total if plausible else None
 
 
 def environment(job: ResticJob, ctx: CheckContext) -> tuple[dict[str, str], list[str]]:
