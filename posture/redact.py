@@ -163,7 +163,7 @@ def redact_tree(obj: T) -> T:
 
 def _walk(obj: Any) -> Any:
     if isinstance(obj, str):
-        return redact(obj)
+        return redact(obj) if type(obj) is str else obj  # an enum member (Severity...) stays one
     if isinstance(obj, tuple):
         return tuple(_walk(item) for item in obj)
     if isinstance(obj, list):

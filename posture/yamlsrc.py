@@ -19,6 +19,9 @@ import yaml
 from posture.errors import InputError
 
 MAX_YAML_BYTES = 2 * 1024 * 1024
+# libyaml when PyYAML has it: the pure-Python parser needs ~60 CPU-seconds for a 2 MB file of a million
+# list items, libyaml a few (bench/bench_config_size.py). Both give the same nodes, marks and errors.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 KeyPath = tuple[str | int, ...]
 
@@ -80,7 +83,7 @@ def load_yaml(path: Path, text: str | None = None) -> Located:
         text = read_text_limited(path)
     try:
         # The reader refuses control characters as soon as it is built, before any mark exists.
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
         raise _unreadable(exc, text, path) from None
     try:
@@ -88,9 +91,13 @@ def load_yaml(path: Path, text: str | None = None) -> Located:
         located = Located(path=path, data=None)
         located.data = _build(node, (), located, loader, set()) if node is not None else None
         return located
+    except yaml.reader.ReaderError as exc:  # libyaml reads as it parses
+        raise _unreadable(exc, text, path) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:  # libyaml's own limit, said the way the pure-Python path says it
+            raise InputError("YAML nested too deeply", path=path) from None
         raise InputError(
             f"invalid YAML: {problem}",
             path=path,
