@@ -76,6 +76,7 @@ def parse_candidates(raw: bytes, path: str | Path) -> list[Candidate]:
 
 # Account names and descriptions: letters, spaces and the separators of user and host names. Digits are
 # accepted with a space, `@` or `\` beside them ("PC 07", DOMAIN\jsmith2, j.smith2@corp.com).
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 _LABEL_CHARS = re.compile(r"[^\W_]+(?:[ ._\-@'\\()][^\W_]*)*")
 
 
@@ -87,6 +88,8 @@ def reads_as_label(label: str, password: str) -> bool:
     letters; no space where the other side has one) is shown as "line N" instead.
     """
     if not _LABEL_CHARS.fullmatch(label):
+        return False
+    if "@" in label and not _EMAIL.fullmatch(label):  # P@ss is a password; jo@corp.com an account
         return False
     if any(ch.isdigit() for ch in label) and not any(sep in label for sep in " @\\"):
         return False
