@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -46,6 +47,7 @@ def write_all_atomically(files: Mapping[Path, str], mode: int = REPORT_MODE) -> 
 RUNS_FOLDER = ".posture-runs"  # inside the report folder: one sub-folder per run, and `current`
 CURRENT = "current"
 STAGING = ".partial"
+_REPORT_NAME = re.compile(r"posture-[\w-]+\.(?:md|html|json)")
 KEEP_PREVIOUS = 1  # run folders kept besides the current one (a reader may still have one open)
 
 
@@ -110,7 +112,8 @@ def _adopt_plain_files(out_dir: Path, runs: Path, files: Mapping[str, str]) -> N
     """Reports written by an older posture (plain files) become the current run, content unchanged."""
     if _current(runs) is not None:
         return
-    plain = [out_dir / n for n in files if (out_dir / n).is_file() and not (out_dir / n).is_symlink()]
+    names = {*files, *(p.name for p in out_dir.iterdir() if _REPORT_NAME.fullmatch(p.name))}
+    plain = [out_dir / n for n in sorted(names) if (out_dir / n).is_file() and not (out_dir / n).is_symlink()]
     if not plain:
         return
     legacy = Path(tempfile.mkdtemp(prefix="run-", suffix=STAGING, dir=runs))
