@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.bench_config_size import config_size_ratio
 from bench.bench_core import FIGURES as CORE_FIGURES
 from bench.bench_core import Figure
 
@@ -118,6 +119,7 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     "plan-render": ("plan of 10,000 findings (consultant)", CORE_FIGURES["plan-render"]),
     "plan-render-staff": ("plan of 10,000 findings (staff)", CORE_FIGURES["plan-render-staff"]),
     "backups-10k": ("restic snapshots, 10,000", backups_snapshots),
+    "config-1m-items": ("config of 1,000,000 list items (linear?)", config_size_ratio),
 }
 
 
