@@ -15,6 +15,7 @@ import socket
 import ssl
 import threading
 import time
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import Message
@@ -46,7 +47,16 @@ def call(method: str, url: str, *, deadline_s: float, body: bytes | None = None,
         raise CallFailed("not an http(s) URL")
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     conn: http.client.HTTPConnection
-    if parts.scheme == "https":
+    proxy = _proxy_for(parts.scheme, parts.hostname)
+    if proxy is not None:  # HTTPS_PROXY / HTTP_PROXY, as requests and curl honour them (NO_PROXY too)
+        if parts.scheme == "https":
+            conn = http.client.HTTPSConnection(proxy[0], proxy[1], timeout=deadline_s,
+                                               context=ssl.create_default_context())
+            conn.set_tunnel(parts.hostname, parts.port or 443)
+        else:
+            conn = http.client.HTTPConnection(proxy[0], proxy[1], timeout=deadline_s)
+            target = url  # a plain-HTTP proxy takes the absolute URL
+    elif parts.scheme == "https":
         conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=deadline_s,
                                            context=ssl.create_default_context())
     else:
@@ -72,6 +82,17 @@ def call(method: str, url: str, *, deadline_s: float, body: bytes | None = None,
     finally:
         done.set()
         conn.close()
+
+
+def _proxy_for(scheme: str, host: str) -> tuple[str, int] | None:
+    """The proxy the environment names for `scheme`, unless NO_PROXY (or loopback) exempts `host`."""
+    if host in ("localhost", "::1") or host.startswith("127.") or urllib.request.proxy_bypass(host):
+        return None
+    proxy = urllib.request.getproxies().get(scheme)
+    if not proxy:
+        return None
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    return (parts.hostname, parts.port or 8080) if parts.hostname else None
 
 
 def _watch(conn: http.client.HTTPConnection, end: float, done: threading.Event, cut: threading.Event) -> None:
