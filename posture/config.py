@@ -141,7 +141,10 @@ class Incident(Strict):
     @classmethod
     def _clock_dates_plausible(cls, value: date | None) -> date | None:
         # Notification deadlines are counted from these: 9999-12-31 would overflow, 0001-01-01 is a typo.
-        return None if value is None else plausible_past_date(value)
+        # A planned date (the notice going out next week) is fine.
+        if value is not None and not EARLIEST_DATE <= value <= date.today() + timedelta(days=366):
+            raise ValueError(f"{value} is not a plausible date (from {EARLIEST_DATE} to a year from today)")
+        return value
 
     @field_validator("first_compromise")
     @classmethod

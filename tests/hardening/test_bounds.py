@@ -24,8 +24,9 @@ TOMORROW_BUT_ONE = (date.today() + timedelta(days=2)).isoformat()
     ({"discovered": "2026-11-20", "first_compromise": "2026-11-25"}, "incident.first_compromise",
      "is after incident.discovered"),
     ({"discovered": "2026-11-20", "first_compromise": "0001-01-01"}, "incident.first_compromise", "is before"),
-    ({"discovered": "2026-11-20", "residents_notified": "9999-12-31"}, "incident.residents_notified", "future"),
-    ({"discovered": "2026-11-20", "determined": "0001-01-01"}, "incident.determined", "is before 1970-01-01"),
+    ({"discovered": "2026-11-20", "residents_notified": "9999-12-31"}, "incident.residents_notified",
+     "not a plausible date"),
+    ({"discovered": "2026-11-20", "determined": "0001-01-01"}, "incident.determined", "not a plausible date"),
 ])
 @pytest.mark.parametrize("command", ["validate", "scan"])
 def test_incident_dates_outside_what_can_be_true_are_refused(tmp_path: Path, incident: dict[str, str], key: str,
