@@ -66,6 +66,7 @@ def call(method: str, url: str, *, deadline_s: float, body: bytes | None = None,
     cut = threading.Event()
     watchdog = threading.Thread(target=_watch, args=(conn, end, done, cut), name="posture-deadline", daemon=True)
     watchdog.start()
+    response: http.client.HTTPResponse | None = None
     try:
         conn.request(method, target, body=body, headers=dict(headers or {}))
         response = conn.getresponse()
@@ -81,6 +82,8 @@ def call(method: str, url: str, *, deadline_s: float, body: bytes | None = None,
         raise CallFailed(f"could not connect or the connection broke ({type(exc).__name__})") from None
     finally:
         done.set()
+        if response is not None:
+            response.close()  # its file object holds the socket open until closed
         conn.close()
 
 
