@@ -34,14 +34,20 @@ class Reply:
 class CallFailed(Exception):
     """The request did not get an answer; the message never quotes the URL (it may hold a token)."""
 
-    def __init__(self, reason: str, *, timed_out: bool = False) -> None:
+    def __init__(self, reason: str, *, timed_out: bool = False, not_connected: bool = False,
+                 no_dns: bool = False) -> None:
         super().__init__(reason)
         self.timed_out = timed_out
+        self.not_connected = not_connected  # the connection never opened (refused, no route, no DNS)
+        self.no_dns = no_dns
 
 
 def call(method: str, url: str, *, deadline_s: float, body: bytes | None = None,
-         headers: Mapping[str, str] | None = None, max_bytes: int = MAX_BODY_BYTES) -> Reply:
-    """`method url`, answered within `deadline_s` seconds of wall-clock time or CallFailed."""
+         headers: Mapping[str, str] | None = None, max_bytes: int = MAX_BODY_BYTES,
+         connect_timeout_s: float | None = None) -> Reply:
+    """`method url`, answered within `deadline_s` seconds of wall-clock time or CallFailed.
+
+    `connect_timeout_s` (at most `deadline_s`) bounds opening the connection alone."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise CallFailed("not an http(s) URL")
@@ -68,6 +74,15 @@ def call(method: str, url: str, *, deadline_s: float, body: bytes | None = None,
     watchdog.start()
     response: http.client.HTTPResponse | None = None
     try:
+        conn.timeout = min(connect_timeout_s or deadline_s, deadline_s)
+        try:
+            conn.connect()
+        except (OSError, http.client.HTTPException) as exc:
+            timed_out = isinstance(exc, TimeoutError) or cut.is_set()
+            raise CallFailed(f"could not connect ({type(exc).__name__})", timed_out=timed_out, not_connected=True,
+                             no_dns=isinstance(exc, socket.gaierror)) from None
+        if conn.sock is not None:
+            conn.sock.settimeout(max(0.01, end - time.monotonic()))
         conn.request(method, target, body=body, headers=dict(headers or {}))
         response = conn.getresponse()
         data = response.read(max_bytes + 1)

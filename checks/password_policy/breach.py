@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from posture.errors import Cancelled
 from posture.webcall import CallFailed, call
 
 PREFIX_LENGTH = 5
+CONNECT_TIMEOUT_S = 3.0
 MAX_RANGE_BYTES = 2 * 1024 * 1024
 MAX_RETRY_AFTER_S = 30.0
 USER_AGENT = f"posture/{posture_version} (small-business security assessment; password_policy check)"
@@ -67,6 +69,9 @@ class RangeClient:
         self.cancel_event = cancel_event or threading.Event()
         self.headers = {"User-Agent": USER_AGENT, "Add-Padding": "true"}
         self.stats = LookupStats()
+        # Set when the API could not be reached at all (no network, DNS, nothing listening): the other
+        # prefixes are not tried, so a machine with no internet fails in seconds, not minutes.
+        self.unreachable: str | None = None
 
     def close(self) -> None:
         """Nothing is kept open between requests (each one has its own deadline)."""
@@ -81,6 +86,10 @@ class RangeClient:
         for done, (prefix, digests) in enumerate(by_prefix.items(), start=1):
             if self.cancel_event.is_set():
                 raise Cancelled("breach look-up cancelled")
+            if self.unreachable is not None:
+                results.update({d: BreachResult("error", reason=self.unreachable) for d in digests})
+                self.stats.lookups += len(digests)
+                continue
             try:
                 suffixes = self.fetch_range(prefix)
             except BreachLookupError as exc:
@@ -108,21 +117,35 @@ class RangeClient:
                     raise Cancelled("breach look-up cancelled")
             try:
                 body = self._get(prefix)
+            except _Unreachable as exc:
+                if last is not None or self.retries == 0:  # the second attempt failed too: stop trying at all
+                    self.unreachable = f"{exc} (the breach look-up is online; no network? set breach_check.mode)"
+                    raise BreachLookupError(self.unreachable) from None
+                last = exc
+                continue
             except _Retryable as exc:
                 last = exc
                 continue
             return parse_range(body)
         raise BreachLookupError(f"{last} (after {self.retries + 1} attempts)")
 
+    def _host(self) -> str:
+        return urllib.parse.urlsplit(self.api_url).netloc or self.api_url
+
     def _get(self, prefix: str) -> str:
         self.stats.requests += 1
         try:
+            # A short connect timeout: a machine with no route out must not wait the whole timeout.
             reply = call("GET", self.api_url + prefix, deadline_s=self.timeout_s, headers=self.headers,
-                         max_bytes=MAX_RANGE_BYTES)
+                         max_bytes=MAX_RANGE_BYTES, connect_timeout_s=CONNECT_TIMEOUT_S)
         except CallFailed as exc:
             if "too large" in str(exc):
                 raise BreachLookupError("the range API answer is far too large") from None
-            raise _Retryable("timed out" if exc.timed_out else "could not connect or the connection broke") from None
+            if exc.not_connected:
+                within = f" within {min(CONNECT_TIMEOUT_S, self.timeout_s):g} s" if exc.timed_out else ""
+                raise _Unreachable(f"could not connect to {self._host()}{within}"
+                                   + (" (its name does not resolve)" if exc.no_dns else "")) from None
+            raise _Retryable("timed out" if exc.timed_out else "the connection broke") from None
         if reply.status == 429 or reply.status >= 500:
             raise _Retryable(f"HTTP {reply.status}", _retry_after(reply.headers.get("Retry-After")))
         if 300 <= reply.status < 400:  # never followed: the prefix goes to the configured host only
@@ -136,6 +159,10 @@ class _Retryable(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+
+
+class _Unreachable(_Retryable):
+    """Nothing answered at all: tried once more, then the whole look-up stops."""
 
 
 def _retry_after(value: str | None) -> float | None:
