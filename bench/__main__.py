@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.bench_config_size import config_size_ratio
 from bench.bench_core import FIGURES as CORE_FIGURES
 from bench.bench_core import Figure
 
@@ -126,6 +127,7 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     "backups-10k": ("restic snapshots, 10,000", backups_snapshots),
     "fleet-scans-20": ("20 concurrent scans into one PostgreSQL / SQLite", lambda: _fleet("fleet-scans-20")),
     "fleet-200x52": ("`posture fleet`, 200 clients x 52 runs (PostgreSQL)", lambda: _fleet("fleet-200x52")),
+    "config-1m-items": ("config of 1,000,000 list items (linear?)", config_size_ratio),
 }
 
 

@@ -89,7 +89,28 @@ def _add_output_options(p: argparse.ArgumentParser, out_default: str = "the conf
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(verbose=args.verbose, quiet=getattr(args, "quiet", False))
+    if args.command == "tui":  # Textual owns the terminal; its run path redacts what it records
+        return _main(parser, args)
+    from posture import signals
+    from posture.redact import RedactingStream
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    restore_handlers = signals.install()  # SIGINT/TERM/HUP stop every tool and remove temporary files
+    try:
+        return _main(parser, args)
+    except Exception:  # a bug: its traceback is printed here, through the redaction, not after it
+        import traceback
+
+        traceback.print_exc()
+        return 1
+    finally:
+        restore_handlers()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    configure_logging(verbose=args.verbose, quiet=getattr(args, "quiet", False))  # onto the redacting stderr
     if not args.command:
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
@@ -100,9 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines():
             print(f"posture: {line}", file=sys.stderr)
         return int(exc.exit_code)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (posture.signals.Terminated)
+        from posture.signals import exit_status
+
         print("posture: interrupted; nothing was written", file=sys.stderr)
-        return ExitCode.INTERRUPTED
+        return exit_status(exc)
     except BrokenPipeError:
         return ExitCode.OK
 
@@ -142,6 +165,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         unknown = only - set(config.enabled_checks)
         if unknown:
             raise UsageError(f"--only: not enabled in {args.config}: {', '.join(sorted(unknown))}")
+    # Resolved (and so checked) before the scan: a bad report folder is a config error, not a lost run.
+    out_dir = args.out or config.resolve(config.report.out_dir)
     history = None if args.no_history else open_store(args.db)
     previous = _previous(history, config.identity)
     runner = Runner(config, registry, only=only, previous=previous)
@@ -160,11 +185,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     show.close()
     assert assessment is not None
     _say_what_is_incomplete(assessment)
-    out_dir = args.out or config.resolve(config.report.out_dir)
     audience = args.audience or config.report.audience
     written = _write(assessment, out_dir, formats, audience)
-    if history is not None:
-        _record(history, assessment, config)
+    recorded = history is None or _record(history, assessment, config)
     for path in written:
         print(path)
     alert_failed = _alerts(config, assessment, args)
@@ -172,7 +195,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     # A cron job that relies on the alert must hear that it was lost, even over "findings" or "incomplete".
     if alert_failed and args.strict_alerts:
         return ExitCode.OUTPUT
-    return code
+    # The README's table: 4 when the reports *or the history* could not be written (the reports are kept).
+    return ExitCode.OUTPUT if not recorded else code
 
 
 def _say_what_is_incomplete(assessment: Assessment) -> None:
@@ -204,11 +228,13 @@ def _previous(history: Any, config_id: str) -> Assessment | None:
         return None
 
 
-def _record(history: Any, assessment: Assessment, config: Any) -> None:
+def _record(history: Any, assessment: Assessment, config: Any) -> bool:
     try:
         history.record(assessment, client=config.client_id, schedule_days=config.scan_every_days)
     except PostureError as exc:
         print(f"posture: warning: the reports are written, but the run was not recorded: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _write(assessment: Assessment, out_dir: Path, formats: list[str], audience: str) -> list[Path]:
@@ -258,6 +284,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     registry = _registry()
     config = load_checked(args.config, registry)
+    config.resolve(config.report.out_dir)  # refused here, as `scan` would refuse it
     print(f"{args.config}: OK ({config.mode} mode; checks: {', '.join(config.enabled_checks)})")
     for check_id in config.enabled_checks:
         check = registry.require(check_id)

@@ -15,7 +15,7 @@ import os
 import re
 import types
 import typing
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -26,10 +26,12 @@ from pydantic import (
     PrivateAttr,
     RootModel,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
 )
 
+from posture import redact
 from posture.errors import ConfigError, InputError
 from posture.yamlsrc import KeyPath, Located, dotted, load_yaml
 
@@ -130,6 +132,46 @@ class Incident(Strict):
     determined: date | None = Field(default=None, description="date the breach was confirmed (determination)")
     investigation_ended: date | None = Field(default=None, description="date the investigation concluded")
     residents_notified: date | None = Field(default=None, description="date the affected people were notified")
+
+    @field_validator("discovered")
+    @classmethod
+    def _discovered_plausible(cls, value: date) -> date:
+        return plausible_past_date(value)
+
+    @field_validator("determined", "investigation_ended", "residents_notified")
+    @classmethod
+    def _clock_dates_plausible(cls, value: date | None) -> date | None:
+        # Notification deadlines are counted from these: 9999-12-31 would overflow, 0001-01-01 is a typo.
+        # A planned date (the notice going out next week) is fine.
+        if value is not None and not EARLIEST_DATE <= value <= date.today() + timedelta(days=366):
+            raise ValueError(f"{value} is not a plausible date (from {EARLIEST_DATE} to a year from today)")
+        return value
+
+    @field_validator("first_compromise")
+    @classmethod
+    def _compromise_before_discovery(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is None:
+            return None
+        plausible_past_date(value)
+        discovered = info.data.get("discovered")
+        if isinstance(discovered, date) and value > discovered:
+            # It decides which snapshot the plan calls clean: a later date would pick one made after the attack.
+            raise ValueError(f"{value} is after incident.discovered ({discovered}); the compromise cannot "
+                             "start after it was discovered")
+        return value
+
+
+EARLIEST_DATE = date(1970, 1, 1)
+
+
+def plausible_past_date(value: date) -> date:
+    """A date that has happened, and not so long ago that it can only be a typo (0001-01-01)."""
+    # A day's grace: the consultant's clock may be a time zone ahead of the machine's.
+    if value > date.today() + timedelta(days=1):
+        raise ValueError(f"{value} is in the future; write the date it happened")
+    if value < EARLIEST_DATE:
+        raise ValueError(f"{value} is before {EARLIEST_DATE}; is the year mistyped?")
+    return value
 
 
 class Target(Strict):
@@ -251,6 +293,8 @@ class Config(Strict):
         devices live is refused, and a relative path whose file really lies outside the config's
         folder is read with a warning. See `_refuse_secret_places`.
         """
+        if _CONTROL_IN_PATH.search(str(relative)):  # a tab or newline in a path is a typo, NUL a crash
+            raise self._locate_value(str(relative), "a path cannot contain control characters (tab, newline, NUL...)")
         path = Path(relative).expanduser()
         resolved = path if path.is_absolute() else self.base_dir / path
         self._check_place(str(relative), path.is_absolute(), resolved)
@@ -310,6 +354,7 @@ SECRET_FOLDERS = ("/etc/sudoers.d", "/etc/ssl/private", "/proc", "/sys", "/dev")
 SECRET_FOLDER_NAMES = frozenset({".ssh", ".gnupg", ".aws", ".password-store"})
 SECRET_FILE_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".netrc", ".git-credentials", ".pgpass"})
 _SSH_HOST_KEY = re.compile(r"ssh_host_\w+_key")
+_CONTROL_IN_PATH = re.compile("[\x00-\x1f\x7f]")
 
 
 def _is_secret_place(real: Path) -> bool:
@@ -375,6 +420,7 @@ def config_and_problems(located: Located, registry: Registry) -> tuple[Config | 
     so one run shows the problems of every layer.
     """
     data = located.data
+    redact.remember_locations(data)  # a repository's password is masked wherever it shows up later
     if not isinstance(data, dict):
         return None, [located.error((), "the config must be a mapping of keys (version, organization, ...)")]
     problems: list[InputError] = []

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from posture.errors import UsageError
 from posture.models import Assessment
-from posture.safeio import write_all_atomically
+from posture.redact import redact
+from posture.safeio import publish_run
 
 Renderer = Callable[[Assessment, str], str]
 FORMATS = ("markdown", "json", "html")
@@ -49,4 +50,5 @@ def render_all(assessment: Assessment, formats: Iterable[str], audience: str) ->
 
 def write_reports(assessment: Assessment, out_dir: Path, formats: Iterable[str], audience: str) -> list[Path]:
     rendered = render_all(assessment, formats, audience)
-    return write_all_atomically({out_dir / name: text for name, text in rendered.items()})
+    # Results files written by older versions may still quote a repository's password: mask on the way out.
+    return publish_run(out_dir, {name: redact(text) for name, text in rendered.items()})

@@ -72,7 +72,8 @@ def test_start_to_export_by_keys(app_for: Any, tmp_path: Path, history: History)
         assert isinstance(app.screen, ExportScreen)
         await pilot.press("enter")
         out = tmp_path / "out"
-        assert sorted(p.name for p in out.iterdir()) == ["posture-plan-staff.html", "posture-plan-staff.md"]
+        assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["posture-plan-staff.html",
+                                                                             "posture-plan-staff.md"]
         assert (out / "posture-plan-staff.md").read_text(encoding="utf-8") == render(assessment, "staff")
         text = await shown(pilot)
         assert "Written to" in text and "    posture-plan-staff.md" in text and "    posture-plan-staff.html" in text
