@@ -47,6 +47,16 @@ def render_all(assessment: Assessment, formats: Iterable[str], audience: str) ->
     return out
 
 
+def _streamer(fmt: str) -> Callable[[Assessment, str], Iterable[str]]:
+    from reports import html, json_report, markdown
+
+    return {"markdown": markdown.chunks, "html": html.chunks, "json": json_report.chunks}[fmt]
+
+
 def write_reports(assessment: Assessment, out_dir: Path, formats: Iterable[str], audience: str) -> list[Path]:
-    rendered = render_all(assessment, formats, audience)
-    return write_all_atomically({out_dir / name: text for name, text in rendered.items()})
+    """Stream every requested format to a temporary file (a 50,000-finding page is never one string in
+    memory), then rename them all into place: a failure in any of them writes nothing."""
+    chosen = [fmt for fmt in dict.fromkeys(formats) if _renderer(fmt)]  # an unknown format: a clear error first
+    streams = {out_dir / file_name(fmt, audience): _streamer(fmt)(assessment, audience)
+               for fmt in chosen if not (audience == "staff" and fmt in CONSULTANT_ONLY)}
+    return write_all_atomically(streams)

@@ -5,16 +5,20 @@ from __future__ import annotations
 import functools
 import re
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~{}#!])")
 _LINE_START = re.compile(r"^(\s*)(\d*)([-+=>.)])")
+_LIST_START = re.compile(r"^\s*(\d+[.)]|[-+=>])(\s|$)")
+# Every Markdown and HTML special character; the backslash first, since escaping the others adds backslashes.
+_SPECIAL_CHARS = "\\`*_[]<>|~{}#!"
 
 
 def md(text: object) -> str:
     """Inline text: one line, every Markdown and HTML special character escaped."""
     flat = " ".join(str(text).split())
-    flat = _SPECIAL.sub(r"\\\1", flat)
+    for char in _SPECIAL_CHARS:  # str.replace per character present: far faster than re.sub here
+        if char in flat:
+            flat = flat.replace(char, "\\" + char)
     # Only where it would start a list, quote or heading: escape the punctuation, never a digit.
-    if re.match(r"^\s*(\d+[.)]|[-+=>])(\s|$)", flat):
+    if _LIST_START.match(flat):
         return _LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), flat, count=1)
     return flat
 
