@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -73,8 +73,18 @@ class ServiceTable:
     unexpected_severity: dict[str, Severity]
     unexpected_references: tuple[str, ...]
 
+    # Answers by what a port looks like: a big import repeats the same few services on thousands of hosts.
+    _matched: dict[tuple[str, ...], ServiceRule | None] = field(default_factory=dict, compare=False, repr=False)
+    _outdated: dict[tuple[str, str], OutdatedRule | None] = field(default_factory=dict, compare=False, repr=False)
+
     def match(self, port: PortObs) -> ServiceRule | None:
         """The risky service this open port is, or None."""
+        key = (port.proto, str(port.port), port.service, port.product, port.extrainfo, port.tunnel, port.method)
+        if key not in self._matched:
+            self._matched[key] = self._match(port)
+        return self._matched[key]
+
+    def _match(self, port: PortObs) -> ServiceRule | None:
         for rule in self._candidates(port):
             if rule.plaintext and port.tunnel == "ssl":
                 continue  # the risk is clear text, and this one speaks TLS
@@ -93,7 +103,10 @@ class ServiceTable:
         return list(dict.fromkeys(found))
 
     def outdated_for(self, port: PortObs) -> OutdatedRule | None:
-        return next((rule for rule in self.outdated if rule.matches(port)), None)
+        key = (port.product, port.version)
+        if key not in self._outdated:
+            self._outdated[key] = next((rule for rule in self.outdated if rule.matches(port)), None)
+        return self._outdated[key]
 
 
 def parse_version(text: str) -> tuple[tuple[int, ...], str] | None:
