@@ -56,7 +56,9 @@ def _streamer(fmt: str) -> Callable[[Assessment, str], Iterable[str]]:
 def write_reports(assessment: Assessment, out_dir: Path, formats: Iterable[str], audience: str) -> list[Path]:
     """Stream every requested format to a temporary file (a 50,000-finding page is never one string in
     memory), then rename them all into place: a failure in any of them writes nothing."""
-    chosen = [fmt for fmt in dict.fromkeys(formats) if _renderer(fmt)]  # an unknown format: a clear error first
+    chosen = list(dict.fromkeys(formats))
+    for fmt in chosen:
+        _renderer(fmt)  # an unknown format: a clear error before anything is written
     streams = {out_dir / file_name(fmt, audience): _streamer(fmt)(assessment, audience)
                for fmt in chosen if not (audience == "staff" and fmt in CONSULTANT_ONLY)}
     return write_all_atomically(streams)

@@ -41,9 +41,11 @@ def _code(value: object) -> str:
     return f"<code>{_text(value)}</code>"
 
 
+_SEV = {s: f'<strong class="sev sev-{s.value}">{s.value.upper()}</strong>' for s in Severity}
+
+
 def _sev(severity: Severity) -> str:
-    word = severity.value.upper()
-    return f'<strong class="sev sev-{severity.value}">{word}</strong>'
+    return _SEV[severity]
 
 
 def render(assessment: Assessment, audience: str = "consultant") -> str:
@@ -333,8 +335,8 @@ def _findings_body(a: Assessment, heading: str, none: bool, groups: list[tuple[s
 def _finding(f: Finding, since: str) -> str:
     asset = f" · asset {_text(f.asset)}" if f.asset else ""
     out = [f"<h4>{_text(f.title)}</h4>\n",
-           _p(f"{_sev(f.severity)} · {_code(f.id)} · check {_code(f.check)}{asset} · weaknesses: "
-              f"{_text(', '.join(f.weaknesses))}{since}")]
+           f"<p>{_SEV[f.severity]} · <code>{_escape(f.id)}</code> · check <code>{_escape(f.check)}</code>{asset} · "
+           f"weaknesses: {_text(', '.join(f.weaknesses))}{since}</p>\n"]
     if f.detail:
         out.append(_p(_text(f.detail)))
     if f.remediation:

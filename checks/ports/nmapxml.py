@@ -120,7 +120,7 @@ def _parse(chunks: Iterable[bytes], source: str, where: str) -> ScanRun:
     parser = expat.ParserCreate()
     parser.buffer_text = True
     handler.setDocumentLocator(_Locator(parser))
-    parser.StartElementHandler = handler.startElement
+    parser.StartElementHandler = handler.startElement  # type: ignore[assignment]  # attrs: a dict, .get as SAX's
     parser.EndElementHandler = handler.endElement
     parser.EntityDeclHandler = _refuse_entity
     parser.UnparsedEntityDeclHandler = _refuse_entity
@@ -157,7 +157,7 @@ def _refuse_entity(name: str, *args: Any) -> None:
     raise EntitiesForbidden(name, None, None, None, None, None)
 
 
-def _refuse_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> None:
+def _refuse_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> int:
     raise ExternalReferenceForbidden(context, base, sysid, pubid)
 
 

@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from checks.ports.nmapxml import PortObs
-from posture.catalogue import load_catalogue
+from posture.catalogue import load_catalogue, load_data_yaml
 from posture.models import Severity
 
 EXPOSURES = ("internet", "internal")
@@ -127,7 +125,7 @@ def _padded(numbers: tuple[int, ...], other: tuple[int, ...]) -> tuple[int, ...]
 
 def read_services_data() -> Any:
     """The raw rows of services.yaml, which lives beside this module."""
-    return yaml.safe_load(resources.files("checks.ports").joinpath("services.yaml").read_text(encoding="utf-8"))
+    return load_data_yaml(resources.files("checks.ports").joinpath("services.yaml").read_text(encoding="utf-8"))
 
 
 @functools.cache

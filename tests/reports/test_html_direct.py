@@ -83,7 +83,8 @@ def _via_markdown_it(text: str, title: str) -> str:
     nav = "\n".join(f'<li class="toc-h{lv}"><a href="#{a}">{html_lib.escape(lb)}</a></li>' for lv, a, lb in toc)
     head = html.render(sample.assessment(), "staff").split("<body>")[0]  # the head is not under test here
     head = re.sub(r"<title>.*?</title>", f"<title>{html_lib.escape(title)}</title>", head)
-    return f'{head}<body>\n<nav class="toc"><h2>Contents</h2><ul>\n{nav}\n</ul></nav>\n<main>\n{body}</main>\n</body>\n</html>\n'
+    nav = f'<nav class="toc"><h2>Contents</h2><ul>\n{nav}\n</ul></nav>'
+    return f"{head}<body>\n{nav}\n<main>\n{body}</main>\n</body>\n</html>\n"
 
 
 def _referenced() -> sample.Assessment:
