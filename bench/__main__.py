@@ -153,8 +153,9 @@ def machine() -> str:
     except (OSError, ValueError):
         pages = 0
     nmap = subprocess.run(["nmap", "--version"], capture_output=True, text=True, check=False).stdout.split("\n")[0]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"{cpu}, {os.cpu_count()} cores, {pages / 2**30:.0f} GiB RAM; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}; {nmap or 'nmap not found'}")
+            f"Python {platform.python_version()}; {nmap or 'nmap not found'}; load average {load}")
 
 
 def _shown(value: float, unit: str) -> str:
@@ -238,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(table(results)))
     if args.markdown:
         print("\n".join(["", *markdown_table(results)]))
+    print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (on a shared machine, wall "
+          "times stretch with the load; the CPU seconds in the details do much less)")
     print(f"({len(results)} figures in {time.perf_counter() - started:.0f} s; peak MB: the figure's own process, "
           "including making its test data, or the command it timed)")
     return 1 if any("failed" in r for r in results.values()) else 0

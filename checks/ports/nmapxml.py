@@ -212,6 +212,7 @@ class _Handler(ContentHandler):
         self.run: dict[str, Any] = {}
         self.hosts: list[HostObs] = []
         self.seen_ports: dict[tuple[Any, ...], PortObs] = {}
+        self.port_numbers: dict[str, int] = {}
         self.host: _HostDraft | None = None
         self.port: _PortDraft | None = None
         self.finished = False
@@ -236,37 +237,45 @@ class _Handler(ContentHandler):
 
     # -- elements
     def startElement(self, name: str, attrs: AttributesImpl) -> None:  # noqa: N802 - SAX API
-        parent = self.stack[-1] if self.stack else None
-        self.stack.append(name)
-        if parent is None:
+        stack = self.stack
+        parent = stack[-1] if stack else None
+        stack.append(name)
+        # Every case is told apart by the parent, the most frequent first (tens of elements per host).
+        if parent == "port":
+            port = self.port
+            if port is not None:
+                if name == "state":
+                    port.state = self._required(attrs, "state", "port state")
+                    port.reason = attrs.get("reason", "")
+                elif name == "service":
+                    port.service = attrs  # type: ignore[assignment]  # expat gives a fresh dict: kept as is
+        elif parent == "ports":
+            if self.host is not None and name == "port":
+                self.port = _PortDraft(self._protocol(attrs), self._portid(attrs))
+        elif parent == "host":
+            if self.host is not None:
+                self._host_child(name, attrs)
+        elif parent == "nmaprun":
+            if name == "host":
+                self.host = _HostDraft(line=self.line, timed_out=attrs.get("timedout", "") == "true")
+        elif parent == "hostnames":
+            if self.host is not None and name == "hostname":
+                hostname = attrs.get("name", "")
+                if hostname:
+                    self.host.hostnames.append(hostname)
+        elif parent == "runstats":
+            if name == "finished":
+                self.finished = True
+                self.run["exit"] = attrs.get("exit", "")
+                self.run["errormsg"] = attrs.get("errormsg", "")
+            elif name == "hosts":
+                self.run["up"] = attrs.get("up", "")
+                self.run["down"] = attrs.get("down", "")
+        elif parent is None:
             if name != "nmaprun":
                 raise self.fail(f"the root element is <{name}>, not <nmaprun>: this is not nmap XML output")
             self.root_seen = True
             self.run = {k: attrs.get(k, "") for k in ("args", "version", "scanner", "start")}
-        elif name == "host" and parent == "nmaprun":
-            self.host = _HostDraft(line=self.line, timed_out=attrs.get("timedout", "") == "true")
-        elif self.host is not None and parent == "host":
-            self._host_child(name, attrs)
-        elif self.host is not None and name == "hostname" and parent == "hostnames":
-            hostname = attrs.get("name", "")
-            if hostname:
-                self.host.hostnames.append(hostname)
-        elif self.host is not None and name == "port" and parent == "ports":
-            self.port = _PortDraft(self._protocol(attrs), self._portid(attrs))
-        elif self.port is not None and parent == "port":
-            if name == "state":
-                self.port.state = self._required(attrs, "state", "port state")
-                self.port.reason = attrs.get("reason", "")
-            elif name == "service":
-                self.port.service = {k: attrs.get(k, "") for k in
-                                     ("name", "product", "version", "extrainfo", "tunnel", "method")}
-        elif name == "finished" and parent == "runstats":
-            self.finished = True
-            self.run["exit"] = attrs.get("exit", "")
-            self.run["errormsg"] = attrs.get("errormsg", "")
-        elif name == "hosts" and parent == "runstats":
-            self.run["up"] = attrs.get("up", "")
-            self.run["down"] = attrs.get("down", "")
 
     def _host_child(self, name: str, attrs: AttributesImpl) -> None:
         assert self.host is not None
@@ -314,16 +323,23 @@ class _Handler(ContentHandler):
         return str(value)
 
     def _protocol(self, attrs: AttributesImpl) -> str:
+        proto = attrs.get("protocol", "")
+        if proto in PROTOCOLS:
+            return str(proto)
         proto = self._required(attrs, "protocol", "port")
         if proto not in PROTOCOLS:
             raise self.fail(f"unknown protocol {proto!r}", key="port.protocol")
         return proto
 
     def _portid(self, attrs: AttributesImpl) -> int:
+        number = self.port_numbers.get(attrs.get("portid", ""))
+        if number is not None:  # checked before: every host repeats the same few ports
+            return number
         raw = self._required(attrs, "portid", "port")
         if not raw.isascii() or not raw.isdigit() or not 0 <= int(raw) < 65536:
             raise self.fail(f"{raw!r} is not a port number", key="port.portid")
-        return int(raw)
+        number = self.port_numbers[raw] = int(raw)
+        return number
 
     def result(self) -> ScanRun:
         if not self.root_seen:
