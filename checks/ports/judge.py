@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -63,7 +64,7 @@ def merge(scope: ResolvedScope, runs: Iterable[tuple[ScanRun, set[IPAddress]]]) 
     for run, requested in runs:
         seen: set[IPAddress] = set()
         for host in run.hosts:
-            address = ipaddress.ip_address(host.address)
+            address = _address(host.address)
             seen.add(address)
             spec, why = scope.target_for(address)
             if spec is None:
@@ -76,6 +77,13 @@ def merge(scope: ResolvedScope, runs: Iterable[tuple[ScanRun, set[IPAddress]]]) 
             views.setdefault(address, HostView(address, spec)).not_answering.append(_source(run))
     ordered = [views[a] for a in sorted(views, key=lambda a: (a.version, int(a)))]
     return ordered, list(refused.values())
+
+
+def _address(text: str) -> IPAddress:
+    """The parser's canonical address text as an address object; a dotted quad through the C library."""
+    if text.count(".") == 3 and ":" not in text:
+        return ipaddress.IPv4Address(socket.inet_aton(text))
+    return ipaddress.ip_address(text)
 
 
 def _add(view: HostView, host: HostObs, run: ScanRun) -> None:
