@@ -229,20 +229,51 @@ def _action(a: Assessment, action: Action, staff: bool, redact: list[str], new: 
 
 
 def _notifications(a: Assessment, toc: _Toc) -> list[str]:
-    if not a.plan or a.mode is not Mode.INCIDENT:
+    if not a.plan:
         return []
+    plan_ = a.plan
+    if a.mode is not Mode.INCIDENT:
+        if not plan_.notifications:
+            return []
+        return [toc.heading(2, "Notification duties if this data is breached"),
+                "<blockquote>\n<p>What a breach of the data this organization holds would oblige, counted from the "
+                f"day it is discovered. Laws change and have exceptions: {plan.ATTORNEY}.</p>\n</blockquote>\n",
+                *_notification_rows(a)]
     out = [toc.heading(2, "Notification deadlines")]
-    if not a.plan.notifications:
+    if not plan_.notifications:
         exposed = (a.incident or {}).get("personal_data_exposed")
+        org = a.organization
         reason = ("the incident record says no personal data was exposed" if exposed == "no"
+                  else "no rule covers the data kinds held where the affected people live"
+                  if org.get("residents") and org.get("customer_data")
                   else "no affected residents or regulated data are recorded in the config")
-        return out + [_p(f"No notification duty computed: {reason}. If that changes, re-run posture "
-                         f"and {plan.ATTORNEY}.")]
-    out.append(f"<blockquote>\n<p>Deadlines count from the discovery date. Laws change and have exceptions: "
-               f"{plan.ATTORNEY} before relying on any date here.</p>\n</blockquote>\n")
-    rows = [[_cell(n.recipient), f"{_cell(n.deadline_text)} ({plan.ATTORNEY})", _cell(n.condition),
-             _cell(n.source + ("" if n.confirmed else " (unconfirmed)"))] for n in a.plan.notifications]
-    return out + [_table(["Who to notify", "Deadline", "Why", "Source"], rows)]
+        out.append(_p(f"No notification duty computed: {reason}. If that changes, re-run posture "
+                      f"and {plan.ATTORNEY}."))
+        if plan_.notification_notes:
+            out.append(_list(plan_.notification_notes))
+        return out
+    out.append(f"<blockquote>\n<p>Soonest first. Laws change and have exceptions: {plan.ATTORNEY} before relying "
+               "on any date here.</p>\n</blockquote>\n")
+    return out + _notification_rows(a)
+
+
+def _notification_rows(a: Assessment) -> list[str]:
+    assert a.plan is not None
+    rows = []
+    for n in a.plan.notifications:
+        points = "; ".join(n.open_points)
+        flag = (f" (unconfirmed: {plan.ATTORNEY}" + (f": {points})" if points else ")")) if not n.confirmed \
+            else (f" (open point: {points})" if points else "")
+        rows.append([f"{_cell(n.deadline_text)} ({plan.ATTORNEY})", _cell(n.recipient), _cell(n.condition),
+                     _cell(n.ordering), _cell(n.source + flag)])
+    out = [_table(["Deadline", "Who to notify", "Why it applies", "Order", "Source"], rows)]
+    if a.plan.notification_notes:
+        out.append(_list(a.plan.notification_notes))
+    return out
+
+
+def _list(items: Iterable[str]) -> str:
+    return "<ul>\n" + "".join(f"<li>{_text(item)}</li>\n" for item in items) + "</ul>\n"
 
 
 def _training(a: Assessment, toc: _Toc) -> list[str]:

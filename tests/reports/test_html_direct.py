@@ -95,6 +95,14 @@ def _referenced() -> sample.Assessment:
                              sample.BANNER_TITLE, sample.PASSED)
 
 
+def _no_duty() -> sample.Assessment:
+    """An incident where no notification duty applies, with the planner's notes on why."""
+    a = sample.assessment()
+    assert a.plan is not None
+    a.plan = replace(a.plan, notifications=(), notification_notes=("Residents of <b>GA</b>: none recorded",))
+    return a
+
+
 CASES = {
     "incident-consultant": (lambda: sample.assessment(), "consultant"),
     "incident-staff": (lambda: sample.assessment(), "staff"),
@@ -102,6 +110,7 @@ CASES = {
     "drift-staff": (lambda: sample.two_runs()[1], "staff"),
     "readiness-consultant": (lambda: sample.assessment(incident=False, backups_error=False), "consultant"),
     "references": (_referenced, "consultant"),
+    "no-duty": (_no_duty, "consultant"),
     "nothing-found": (lambda: sample.assessment(sample.PASSED, incident=False, backups_error=False), "consultant"),
 }
 
