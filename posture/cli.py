@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from posture import __version__
 from posture.errors import ExitCode, PostureError, UsageError
+from posture.logsetup import add_global_options, configure_logging
 
 if TYPE_CHECKING:
     from posture.models import Assessment
@@ -28,7 +29,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="Assess a small business's security posture and write a prioritised action plan.",
     )
     parser.add_argument("--version", action="version", version=f"posture {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan = sub.add_parser("scan", help="run the checks and write the plan (cron-friendly)")
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     plan = sub.add_parser("plan", help="re-render the plan from a results JSON without re-scanning")
     plan.add_argument("results", type=Path)
-    _add_output_options(plan)
+    _add_output_options(plan, out_default="the results file's folder", format_default="markdown,html")
 
     history = sub.add_parser("history", help="list the recorded runs of a config")
     history.add_argument("config", type=Path)
@@ -68,12 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     tui = sub.add_parser("tui", help="the interactive terminal UI")
     tui.add_argument("config", type=Path, nargs="?")
     tui.add_argument("--db", type=Path)
+    add_global_options(parser, sub)
     return parser
 
 
-def _add_output_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, help="folder for the reports (default: the config's report.out_dir)")
-    p.add_argument("--format", help="comma-separated: markdown,json,html (default: the config's report.formats)")
+def _add_output_options(p: argparse.ArgumentParser, out_default: str = "the config's report.out_dir",
+                        format_default: str = "the config's report.formats") -> None:
+    p.add_argument("--out", type=Path, help=f"folder for the reports (default: {out_default})")
+    p.add_argument("--format", help=f"comma-separated: markdown,json,html (default: {format_default})")
     p.add_argument("--audience", choices=("consultant", "staff"),
                    help="consultant: everything; staff: no addresses, ports, versions, names or evidence")
 
@@ -81,10 +83,7 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    quiet = getattr(args, "quiet", False)
-    level = logging.DEBUG if args.verbose else logging.ERROR if quiet else logging.WARNING
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="posture: %(levelname)s: %(message)s")
+    configure_logging(verbose=args.verbose, quiet=getattr(args, "quiet", False))
     if not args.command:
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
@@ -124,13 +123,13 @@ def _formats(args: argparse.Namespace, default: Sequence[str]) -> list[str]:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from posture.config import load_config
     from posture.history import History
+    from posture.preflight import load_or_explain
     from posture.progress import ProgressLine
     from posture.runner import Runner
 
     registry = _registry()
-    config = load_config(args.config, registry)
+    config = load_or_explain(args.config, registry)
     formats = _formats(args, config.report.formats)
     only = {c.strip() for c in args.only.split(",")} if args.only else None
     if only:
@@ -184,6 +183,8 @@ def _say_what_is_incomplete(assessment: Assessment) -> None:
         unchecked[finding.check] = unchecked.get(finding.check, 0) + 1
     for check_id, count in unchecked.items():
         print(f"posture: {check_id}: {count} item(s) could not be checked; see the report", file=sys.stderr)
+    if not assessment.assessed:
+        print("posture: nothing was assessed: no check ran to completion", file=sys.stderr)
 
 
 def _previous(history: Any, config_id: str) -> Assessment | None:
@@ -213,7 +214,10 @@ def _write(assessment: Assessment, out_dir: Path, formats: list[str], audience: 
     assessment.run_id = assessment.run_id or uuid.uuid4().hex[:12]
     if audience == "staff" and "json" in formats:
         print("posture: note: the staff edition has no JSON (it would carry the evidence)", file=sys.stderr)
-    return write_reports(assessment, out_dir, formats, audience)
+    written = write_reports(assessment, out_dir, formats, audience)
+    for path in written:
+        logging.getLogger("posture.reports").info("report written: %s", path)
+    return written
 
 
 def _alerts(config: Any, assessment: Assessment, args: argparse.Namespace) -> bool:
@@ -232,6 +236,8 @@ def _alerts(config: Any, assessment: Assessment, args: argparse.Namespace) -> bo
 def exit_code(assessment: Assessment, fail_on: str) -> int:
     from posture.models import Severity
 
+    if not assessment.assessed:  # no check completed: never "no problems"
+        return ExitCode.INCOMPLETE
     if fail_on != "none":
         threshold = Severity(fail_on)
         if any(f.severity.at_least(threshold) for f in assessment.failing):
@@ -242,12 +248,10 @@ def exit_code(assessment: Assessment, fail_on: str) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from posture.config import load_config
-    from posture.runner import Runner
+    from posture.preflight import load_checked
 
     registry = _registry()
-    config = load_config(args.config, registry)
-    Runner(config, registry).prepare()
+    config = load_checked(args.config, registry)
     print(f"{args.config}: OK ({config.mode} mode; checks: {', '.join(config.enabled_checks)})")
     for check_id in config.enabled_checks:
         check = registry.require(check_id)

@@ -12,6 +12,7 @@ print stylesheet drops the contents panel and keeps items whole, so "print to PD
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from importlib import resources
@@ -32,9 +33,24 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
+# A `code span` written in a text stays one in the Markdown plan (reports.text.md): here it becomes <code>.
+_CODE_SPAN = re.compile(r"(`+)([^`]+?)\1")
+
+
 def _text(value: object) -> str:
     """Untrusted inline text: one line (as the Markdown shows it), every HTML special character escaped."""
-    return _escape(" ".join(str(value).split()))
+    flat = " ".join(str(value).split())
+    if "`" not in flat:
+        return _escape(flat)
+    out, last = [], 0
+    for span in _CODE_SPAN.finditer(flat):
+        inner = span.group(2)
+        if len(inner) > 2 and inner[0] == inner[-1] == " " and inner.strip():
+            inner = inner[1:-1]  # CommonMark: one space each side is padding
+        out += [_escape(flat[last:span.start()]), f"<code>{_escape(inner)}</code>"]
+        last = span.end()
+    out.append(_escape(flat[last:]))
+    return "".join(out)
 
 
 def _code(value: object) -> str:
@@ -146,18 +162,25 @@ def _summary(a: Assessment, staff: bool, toc: _Toc) -> list[str]:
         rows = [["Mode", f"Post-incident: {_text(kind)} discovered {_text(a.incident.get('discovered'))}"]]
     else:
         rows = [["Mode", "Readiness review (no incident declared)"]]
+    if not a.assessed:
+        rows.append(["Checks run", "<strong>none: nothing was assessed</strong>"])
     rows += [["Problems found", by_sev], ["Actions", prio_line]]
     errored = [c for c in a.checks if c.status is CheckStatus.ERROR]
     skipped = [c for c in a.checks if c.status is CheckStatus.SKIPPED]
     unchecked = a.unchecked
     if errored or unchecked:
         parts = [f"{c.title}" + ("" if staff else f": {c.error}") for c in errored]
-        if unchecked:
-            parts.append(f"{len(unchecked)} item(s), listed under Findings" if not staff
-                         else f"{len(unchecked)} item(s)")
+        if unchecked and staff:
+            parts.append(f"{len(unchecked)} item(s)")
+        elif unchecked:  # each part by name: which backup job, which password, which target
+            shown = [f.title for f in unchecked[:10]] + ([f"{len(unchecked) - 10} more"] if len(unchecked) > 10 else [])
+            parts.append(", ".join(shown) + " (details under Findings)")
         rows.append(["Could not be checked", _cell("; ".join(parts))])
     if skipped:
         rows.append(["Not run this time", _cell(", ".join(c.title for c in skipped))])
+    breach = [c.facts["breach_check"] for c in a.checks if isinstance(c.facts.get("breach_check"), str)]
+    if breach:  # where candidate passwords' hashes were looked up: the owner should know it
+        rows.append(["Breach look-up", _cell(breach[0].split(":")[0] if staff else breach[0])])
     if a.drift:
         d = a.drift
         rows.append([f"Since the last run ({d.previous_finished.date()})",
@@ -174,8 +197,14 @@ def _summary(a: Assessment, staff: bool, toc: _Toc) -> list[str]:
 
 def _actions(a: Assessment, staff: bool, toc: _Toc) -> Iterable[str]:
     heading = toc.heading(2, "Actions")
-    if not a.plan or not a.plan.actions:
+    if not a.assessed:
+        heading += _p("<strong>Nothing was assessed</strong>: no check ran to completion, so this plan says "
+                      "nothing about the business's security. Enable checks in the config (or fix what stopped "
+                      "them) and run again.")
+    elif not a.plan or not a.plan.actions:
         return [heading, _p("Nothing to do: no problems were found.")]
+    if not a.plan or not a.plan.actions:
+        return [heading]
     by_priority: dict[int, list[Action]] = {}
     for action in a.plan.actions:
         by_priority.setdefault(action.priority, []).append(action)
@@ -336,14 +365,29 @@ def _findings(a: Assessment, toc: _Toc) -> Iterator[str]:
                            group))
     unchecked = a.unchecked
     unchecked_heading = toc.heading(3, f"Could not be checked ({len(unchecked)})") if unchecked else ""
-    passed = [f for f in a.findings if f.status is Status.PASS]
-    passed_heading = toc.heading(3, "What passed") if passed else ""
-    return _findings_body(a, heading, not failing, groups, unchecked_heading, unchecked, passed_heading, passed)
+    # A passing observation that still asks for something (training due soon) is a reminder, not a pass.
+    reminders = [f for f in a.findings if f.status is Status.PASS and f.remediation]
+    passed = [f for f in a.findings if f.status is Status.PASS and not f.remediation]
+    closing = ""
+    if reminders:
+        closing += (toc.heading(3, "Reminders") + _p("Fine today, but each needs something done before a date:")
+                    + _list_html(f"{_titled(f)}: {_text(f.remediation)}" for f in reminders))
+    if passed:
+        closing += toc.heading(3, "What passed") + _list_html(_titled(f) for f in passed)
+    return _findings_body(a, heading, not failing, groups, unchecked_heading, unchecked, closing)
+
+
+def _titled(f: Finding) -> str:
+    return _text(f.title) + (f" ({_text(f.asset)})" if f.asset and f.asset not in f.title else "")
+
+
+def _list_html(items: Iterable[str]) -> str:
+    """Items are HTML already (escaped by the caller)."""
+    return "<ul>\n" + "".join(f"<li>{item}</li>\n" for item in items) + "</ul>\n"
 
 
 def _findings_body(a: Assessment, heading: str, none: bool, groups: list[tuple[str, list[Finding]]],
-                   unchecked_heading: str, unchecked: list[Finding], passed_heading: str,
-                   passed: list[Finding]) -> Iterator[str]:
+                   unchecked_heading: str, unchecked: list[Finding], closing: str) -> Iterator[str]:
     yield heading
     if none:
         yield _p("No problems found.")
@@ -357,10 +401,7 @@ def _findings_body(a: Assessment, heading: str, none: bool, groups: list[tuple[s
         yield unchecked_heading + _p("These were not judged, so they are not known to be safe.")
         for f in unchecked:
             yield _finding(f, "")
-    if passed:
-        items = "".join(f"<li>{_text(f.title)}" + (f" ({_text(f.asset)})" if f.asset else "") + "</li>\n"
-                        for f in passed)
-        yield f"{passed_heading}<ul>\n{items}</ul>\n"
+    yield closing
 
 
 def _finding(f: Finding, since: str) -> str:

@@ -103,6 +103,24 @@ def _no_duty() -> sample.Assessment:
     return a
 
 
+def _reminders_and_breach() -> sample.Assessment:
+    """A reminder (a pass that asks for something), a breach look-up fact and a code span in a title."""
+    due = replace(sample.PASSED, key="training/due", title="Training for `front desk` lapses on 2026-12-01",
+                  remediation="Book the renewal <now>", asset="Front desk")
+    a = sample.assessment(sample.RDP, sample.ACCOUNT, due, sample.PASSED, backups_error=False)
+    a.checks[1] = replace(a.checks[1], facts={"breach_check": "offline: hash file pwned.txt"})
+    return a
+
+
+def _nothing_assessed() -> sample.Assessment:
+    """Every check failed: the plan must say nothing was assessed."""
+    from posture.models import CheckStatus
+
+    a = sample.assessment(incident=False)
+    a.checks = [replace(c, status=CheckStatus.ERROR, findings=(), error="tool missing") for c in a.checks]
+    return a
+
+
 CASES = {
     "incident-consultant": (lambda: sample.assessment(), "consultant"),
     "incident-staff": (lambda: sample.assessment(), "staff"),
@@ -111,6 +129,9 @@ CASES = {
     "readiness-consultant": (lambda: sample.assessment(incident=False, backups_error=False), "consultant"),
     "references": (_referenced, "consultant"),
     "no-duty": (_no_duty, "consultant"),
+    "reminders-consultant": (_reminders_and_breach, "consultant"),
+    "reminders-staff": (_reminders_and_breach, "staff"),
+    "nothing-assessed": (_nothing_assessed, "consultant"),
     "nothing-found": (lambda: sample.assessment(sample.PASSED, incident=False, backups_error=False), "consultant"),
 }
 
@@ -137,10 +158,11 @@ def test_code_spans_are_code_and_text_is_escaped_once() -> None:
     assert f"<code>{sample.TELNET.id}</code>" in page and "<code>ports</code>" in page
     assert "`" not in page.split("<main>")[1]  # no Markdown backtick shows as text
     assert "&amp;lt;" not in page and "\\" not in page.split("<main>")[1]  # neither double-escaped nor backslashed
-    title = "Shell `rm -rf` & <b>bold</b> *stars* _under_ [link](x)"
+    title = "Shell `rm -rf *` & <b>bold</b> *stars* _under_ [link](x) a lone ` tick"
     odd = replace(sample.OLD_SSH, title=title)
     page = html.render(sample.assessment(odd), "consultant")
-    assert ("<h4>Shell `rm -rf` &amp; &lt;b&gt;bold&lt;/b&gt; *stars* _under_ [link](x)</h4>") in page
+    assert ("<h4>Shell <code>rm -rf *</code> &amp; &lt;b&gt;bold&lt;/b&gt; *stars* _under_ [link](x) a lone ` tick"
+            "</h4>") in page
 
 
 def test_a_hostile_reference_url_stays_an_attribute_value() -> None:
