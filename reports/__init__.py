@@ -48,7 +48,19 @@ def render_all(assessment: Assessment, formats: Iterable[str], audience: str) ->
     return out
 
 
+def _streamer(fmt: str) -> Callable[[Assessment, str], Iterable[str]]:
+    from reports import html, json_report, markdown
+
+    return {"markdown": markdown.chunks, "html": html.chunks, "json": json_report.chunks}[fmt]
+
+
 def write_reports(assessment: Assessment, out_dir: Path, formats: Iterable[str], audience: str) -> list[Path]:
-    rendered = render_all(assessment, formats, audience)
+    """Stream every requested format into a new run folder (a 50,000-finding page is never one string in
+    memory), then publish the whole set at once (posture.safeio.publish_run): a failure writes nothing."""
+    chosen = list(dict.fromkeys(formats))
+    for fmt in chosen:
+        _renderer(fmt)  # an unknown format: a clear error before anything is written
     # Results files written by older versions may still quote a repository's password: mask on the way out.
-    return publish_run(out_dir, {name: redact(text) for name, text in rendered.items()})
+    streams = {file_name(fmt, audience): (redact(chunk) for chunk in _streamer(fmt)(assessment, audience))
+               for fmt in chosen if not (audience == "staff" and fmt in CONSULTANT_ONLY)}
+    return publish_run(out_dir, streams)

@@ -8,6 +8,7 @@ account names, evidence).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from posture.catalogue import load_catalogue
@@ -26,20 +27,25 @@ ATTORNEY = "verify with your attorney"
 
 
 def render(assessment: Assessment, audience: str = "consultant") -> str:
+    return "".join(chunks(assessment, audience))
+
+
+def chunks(assessment: Assessment, audience: str = "consultant") -> Iterator[str]:
+    """The plan piece by piece (the findings one at a time), for a writer that streams it to disk."""
     staff = audience == "staff"
-    out: list[str] = []
-    out += _header(assessment, staff)
-    out += _summary(assessment, staff)
-    out += _actions(assessment, staff)
-    out += _notifications(assessment)
-    out += _training_asks(assessment, _sensitive_strings(assessment)) if staff else []
-    if not staff:
-        out += _drift(assessment)
-        out += _findings(assessment)
-        out += render_ports(assessment)
-        out += _checks(assessment)
-    out += _about(assessment, staff)
-    return "\n".join(out).rstrip() + "\n"
+    sections: list[Iterable[list[str]]] = [
+        [_header(assessment, staff)], [_summary(assessment, staff)], [_actions(assessment, staff)],
+        [_notifications(assessment)]]
+    if staff:
+        sections.append([_training_asks(assessment, _sensitive_strings(assessment))])
+    else:
+        sections += [[_drift(assessment)], _findings(assessment), [render_ports(assessment)], [_checks(assessment)]]
+    for section in sections:
+        for lines in section:
+            if lines:
+                yield "\n".join(lines) + "\n"
+    # The last section ends the file: no blank lines after it.
+    yield "\n".join(_about(assessment, staff)).rstrip() + "\n"
 
 
 def _header(a: Assessment, staff: bool) -> list[str]:
@@ -250,6 +256,11 @@ def _coverage_percent(coverage: Any) -> int | None:
 
 
 def _training_ask_lines(facts: dict[str, Any]) -> list[str]:
+    return [f"- {md(text)}" for text in _training_asks_text(facts)]
+
+
+def _training_asks_text(facts: dict[str, Any]) -> list[str]:
+    """The training asks as plain text (the Markdown escapes them, the HTML page too, each its own way)."""
     asks = {
         "overdue": "{whose} training has lapsed (the oldest since {due}): book them onto the next session.",
         "never_trained": "{who} never been trained: train them first.",
@@ -262,16 +273,15 @@ def _training_ask_lines(facts: dict[str, Any]) -> list[str]:
         n = group.get("count") if isinstance(group, dict) else None
         if isinstance(group, dict) and isinstance(n, int) and n > 0:
             due = group.get("earliest_due")
-            text = template.format(
+            out.append(template.format(
                 whose=f"{n} person's" if n == 1 else f"{n} people's",
                 who=f"{n} person has" if n == 1 else f"{n} people have",
-                due=due if isinstance(due, str) else "now")
-            out.append(f"- {md(text)}")
+                due=due if isinstance(due, str) else "now"))
     phishing = facts.get("phishing")
     repeat = phishing.get("repeat_clickers") if isinstance(phishing, dict) else None
     if isinstance(repeat, int) and repeat > 0:
         who = "1 person" if repeat == 1 else f"{repeat} people"
-        out.append(f"- {who} fell for more than one practice phishing email: a short one-to-one refresher helps.")
+        out.append(f"{who} fell for more than one practice phishing email: a short one-to-one refresher helps.")
     return out
 
 
@@ -328,26 +338,23 @@ def _change_line(f: Finding) -> str:
     return f"- **{f.severity.value.upper()}** {md(f.title)}" + (f" · asset {md(f.asset)}" if f.asset else "")
 
 
-def _findings(a: Assessment) -> list[str]:
+def _findings(a: Assessment) -> Iterator[list[str]]:
     failing = sorted(a.failing, key=lambda f: (f.severity.rank, f.check, f.title))
-    out = ["## Findings", ""]
-    if not failing:
-        out += ["No problems found.", ""]
+    yield ["## Findings", ""] + (["No problems found.", ""] if not failing else [])
     new = set(a.drift.new) if a.drift else set()
     for severity in Severity:
         group = [f for f in failing if f.severity is severity]
         if not group:
             continue
-        out += [f"### {severity.value.capitalize()} ({len(group)})", ""]
+        yield [f"### {severity.value.capitalize()} ({len(group)})", ""]
         for f in group:
-            out += _finding(f, f.id in new, a)
+            yield _finding(f, f.id in new, a)
     if a.unchecked:
-        out += [f"### Could not be checked ({len(a.unchecked)})", "",
-                "These were not judged, so they are not known to be safe.", ""]
+        yield [f"### Could not be checked ({len(a.unchecked)})", "",
+               "These were not judged, so they are not known to be safe.", ""]
         for f in a.unchecked:
-            out += _finding(f, False, a)
-    out += _passes(a)
-    return out
+            yield _finding(f, False, a)
+    yield _passes(a)
 
 
 def _finding(f: Finding, is_new: bool, a: Assessment) -> list[str]:

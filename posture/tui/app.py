@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -30,10 +30,12 @@ from posture.tui.screens.confirm import ConfirmQuitScreen
 from posture.tui.screens.findings import FindingsScreen
 from posture.tui.screens.help import HelpScreen
 from posture.tui.screens.overview import OverviewScreen
-from posture.tui.screens.plan import PlanScreen
 from posture.tui.screens.run import RunScreen
 from posture.tui.screens.start import StartScreen
 from posture.tui.session import Session
+
+if TYPE_CHECKING:
+    from posture.tui.screens.plan import PlanScreen
 
 log = logging.getLogger("posture.tui")
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -123,6 +125,10 @@ class PostureApp(App[int]):
         if self.session.assessment is None:
             self.notify("Run the assessment first (r on the overview).", severity="warning")
             return
+        # Imported when first shown: Textual's Markdown widget (markdown-it and its URL tables) is a large
+        # share of the start-up, and the first screen never needs it.
+        from posture.tui.screens.plan import PlanScreen
+
         if not (self._back_to(PlanScreen) and self._on_top(PlanScreen, self.session.assessment)):
             self.push_screen(PlanScreen(self.session))
 
