@@ -15,7 +15,7 @@ from importlib import resources
 from markdown_it import MarkdownIt
 
 from posture.models import Assessment
-from reports import markdown
+from reports import RendererWriter, markdown
 from reports.text import slug
 
 _SEVERITY = re.compile(r"<strong>(CRITICAL|HIGH|MEDIUM|LOW|INFO)</strong>")
@@ -66,3 +66,6 @@ def markdown_to_html(text: str, title: str) -> str:
 
 def _title(a: Assessment) -> str:
     return f"Action plan: {a.organization.get('name', '')}"
+
+
+WRITER = RendererWriter("html", "posture-plan.html", "posture-plan-staff.html", render)

@@ -13,6 +13,7 @@ from typing import Any
 from posture.catalogue import load_catalogue
 from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Phase, Severity, Status
 from posture.planner import WINDOW
+from reports import RendererWriter
 from reports.text import cell, code_block, md, scrub
 
 AUDIENCES = ("consultant", "staff")
@@ -378,3 +379,6 @@ def _sensitive_strings(a: Assessment) -> list[str]:
     resolved = a.drift.resolved if a.drift else ()
     values.update(f.asset for f in (*a.findings, *resolved) if f.asset)
     return sorted(values, key=len, reverse=True)
+
+
+WRITER = RendererWriter("markdown", "posture-plan.md", "posture-plan-staff.md", render)

@@ -13,8 +13,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from posture.errors import InputError
-from posture.yamlsrc import KeyPath, dotted, read_text_limited
+from posture.api import InputError, KeyPath, dotted, read_text_limited
 
 MAX_EVIDENCE_BYTES = 64 * 1024 * 1024  # ten thousand restic snapshots are about 5 MB
 _WS = re.compile(r"[ \t\n\r]*")

@@ -15,9 +15,7 @@ from checks.backups.jsonfile import located_error, parse_json, parse_time
 from checks.backups.offsite import local_path, url_password
 from checks.backups.options import ResticJob
 from checks.backups.tools import integrity_check, read_secret_file, tool_message
-from posture.check import CheckContext
-from posture.errors import CheckFailed, InputError
-from posture.yamlsrc import KeyPath
+from posture.api import CheckContext, CheckFailed, InputError, KeyPath
 
 INSTALL_HINT = "apt-get install restic (or see https://restic.net)"
 LIVE_OUTPUT = "restic snapshots --json output"

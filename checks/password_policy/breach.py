@@ -21,8 +21,8 @@ from typing import BinaryIO, Literal
 
 import requests
 
-from posture import __version__ as posture_version
-from posture.errors import Cancelled
+from posture.api import POSTURE_VERSION as posture_version
+from posture.api import Cancelled
 
 PREFIX_LENGTH = 5
 MAX_RANGE_BYTES = 2 * 1024 * 1024

@@ -24,15 +24,12 @@ from checks.password_policy.policy import ParsedSource, merge_by_asset
 from checks.password_policy.rules import WEAKNESS, PolicyJudge, mfa_findings
 from checks.password_policy.sources import load_sources
 from checks.password_policy.weakest import context_terms
-from posture.catalogue import load_catalogue
-from posture.check import Check, CheckContext, CheckMeta
-from posture.config import Config
-from posture.models import Finding, Severity, Status
+from posture.api import Check, CheckContext, CheckMeta, Config, Finding, Severity, Status, load_catalogue
 
 SECTION = ("checks", "password_policy")
 
 
-class PasswordPolicyCheck(Check):
+class PasswordPolicyCheck(Check[PasswordPolicyOptions]):
     meta = CheckMeta(
         id="password_policy",
         title="Password policy and passwords found on site",
@@ -49,8 +46,8 @@ class PasswordPolicyCheck(Check):
         self._sources: list[ParsedSource] | None = None
         self._candidates: list[Candidate] = []
 
-    def describe_evidence(self, options: Any, config: Config) -> list[str]:
-        opts: PasswordPolicyOptions = options
+    def describe_evidence(self, options: PasswordPolicyOptions, config: Config) -> list[str]:
+        opts = options
         lines = []
         for source in opts.sources:
             if isinstance(source, DeclaredSource):
@@ -62,8 +59,8 @@ class PasswordPolicyCheck(Check):
                          f"(breach look-up: {opts.breach_check.mode})")
         return lines
 
-    def prepare(self, ctx: CheckContext) -> None:
-        opts: PasswordPolicyOptions = ctx.options
+    def prepare(self, ctx: CheckContext[PasswordPolicyOptions]) -> None:
+        opts = ctx.options
         self._sources = load_sources(opts, ctx.config)
         self._candidates = []
         if opts.candidate_passwords_file:
@@ -78,11 +75,11 @@ class PasswordPolicyCheck(Check):
                 raise ctx.config.locate((*SECTION, "breach_check", "hash_file"),
                                         f"{problem}: {ctx.resolve(breach.hash_file)}")
 
-    def run(self, ctx: CheckContext) -> Iterable[Finding]:
+    def run(self, ctx: CheckContext[PasswordPolicyOptions]) -> Iterable[Finding]:
         if self._sources is None:
             self.prepare(ctx)
         assert self._sources is not None
-        opts: PasswordPolicyOptions = ctx.options
+        opts = ctx.options
         org = ctx.config.organization
         context = context_terms(org.context_words, org.name)
         candidates = unique_labels([*self._candidates, *typed_candidates(ctx.secrets.candidate_passwords)])

@@ -9,8 +9,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from posture.errors import InputError
-from posture.evidence import read_limited
+from posture.api import InputError, read_limited
 
 MAX_EVIDENCE_BYTES = 4 * 1024 * 1024
 

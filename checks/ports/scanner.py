@@ -23,8 +23,7 @@ from typing import Any
 from checks.ports.nmapxml import ScanRun, parse_nmap_xml
 from checks.ports.profiles import NmapPass
 from checks.ports.scope import IPAddress
-from posture.check import CheckContext
-from posture.errors import CheckFailed, InputError, ToolMissing
+from posture.api import CheckContext, CheckFailed, InputError, ToolMissing
 
 INSTALL_HINT = ("sudo apt-get install nmap (Debian/Ubuntu), sudo dnf install nmap (Fedora/RHEL), "
                 "brew install nmap (macOS), or the installer from https://nmap.org/download")

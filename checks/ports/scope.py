@@ -16,8 +16,7 @@ import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from posture.config import Config, Target
-from posture.errors import CheckFailed, ConfigError, InputError
+from posture.api import CheckFailed, Config, ConfigError, InputError, Target
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

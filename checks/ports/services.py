@@ -17,8 +17,7 @@ from typing import Any
 import yaml
 
 from checks.ports.nmapxml import PortObs
-from posture.catalogue import load_catalogue
-from posture.models import Severity
+from posture.api import Severity, load_catalogue
 
 EXPOSURES = ("internet", "internal")
 _UNIDENTIFIED = frozenset({"", "unknown", "tcpwrapped"})

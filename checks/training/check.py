@@ -13,10 +13,7 @@ from checks.training.parse import Parsed, RowErrors, parse_roster, parse_staff
 from checks.training.people import CourseFilter, match, roster_people, staff_people
 from checks.training.rules import judge
 from checks.training.table import gc_paused
-from posture.check import Check, CheckContext, CheckMeta
-from posture.config import Config
-from posture.errors import InputError
-from posture.models import Finding
+from posture.api import Check, CheckContext, CheckMeta, Config, Finding, InputError
 
 KEY = ("checks", "training")
 
@@ -26,7 +23,7 @@ def run_date(now: datetime) -> date:
     return now.astimezone(UTC).date() if now.tzinfo else now.date()
 
 
-class TrainingCheck(Check):
+class TrainingCheck(Check[TrainingOptions]):
     meta = CheckMeta(
         id="training",
         title="Security awareness training",
@@ -42,15 +39,15 @@ class TrainingCheck(Check):
         self._roster: Parsed | None = None
         self._staff: Parsed | None = None
 
-    def describe_evidence(self, options: object, config: Config) -> list[str]:
+    def describe_evidence(self, options: TrainingOptions, config: Config) -> list[str]:
         assert isinstance(options, TrainingOptions)
         lines = [f"training roster: {config.resolve(options.roster)}"]
         if options.staff:
             lines.append(f"staff list: {config.resolve(options.staff)}")
         return lines
 
-    def prepare(self, ctx: CheckContext) -> None:
-        opts: TrainingOptions = ctx.options
+    def prepare(self, ctx: CheckContext[TrainingOptions]) -> None:
+        opts = ctx.options
         with gc_paused():
             self._parse(ctx, opts)
         assert self._roster is not None
@@ -102,8 +99,8 @@ class TrainingCheck(Check):
         raise ctx.config.locate((*KEY, "courses"), f"no completed course in {Path(opts.roster).name} matches "
                                 f"these names (courses found: {shown or 'none'})")
 
-    def run(self, ctx: CheckContext) -> Iterable[Finding]:
-        opts: TrainingOptions = ctx.options
+    def run(self, ctx: CheckContext[TrainingOptions]) -> Iterable[Finding]:
+        opts = ctx.options
         if self._roster is None:
             self.prepare(ctx)
         assert self._roster is not None

@@ -21,9 +21,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import yaml
 
-from posture.errors import InputError
-from posture.evidence import read_limited
-from posture.yamlsrc import load_yaml, read_text_limited
+from posture.api import InputError, load_yaml, read_limited, read_text_limited
 
 T = TypeVar("T")
 MAX_BYTES = 256 * 1024 * 1024

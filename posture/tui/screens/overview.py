@@ -107,12 +107,7 @@ class OverviewScreen(Screen[None]):
         config = self.session.config
         if config is None:
             return
-        today = (self.session.now or datetime.now(UTC)).date()
-        rows = summary(config, Path(shown_path(self.path, self.posture_app.start_dir)), self.session.history_note,
-                       today)
-        grid = self.query_one("#summary", Grid)
-        grid.remove_children()
-        grid.mount_all([w for label, value in rows for w in (Static(label, classes="label"), Static(value))])
+        self.show_history()
         self.outlines = {o.id: o for o in self.session.outline()}
         checks = self.query_one("#checks", SelectionList)
         checks.clear_options()
@@ -121,6 +116,19 @@ class OverviewScreen(Screen[None]):
         checks.highlighted = 0
         self.query_one("#passwords").display = self.session.wants_passwords
         self._show_held()
+
+    def show_history(self) -> None:
+        """The summary rows, History included (called again after each run, so that line is never stale)."""
+        config = self.session.config
+        grids = self.query("#summary").results(Grid)
+        grid = next(grids, None)
+        if config is None or grid is None:
+            return
+        today = (self.session.now or datetime.now(UTC)).date()
+        rows = summary(config, Path(shown_path(self.path, self.posture_app.start_dir)), self.session.history_note,
+                       today)
+        grid.remove_children()
+        grid.mount_all([w for label, value in rows for w in (Static(label, classes="label"), Static(value))])
 
     def on_selection_list_selection_highlighted(self, event: SelectionList.SelectionHighlighted[str]) -> None:
         outline = self.outlines.get(str(event.selection.value))
@@ -150,8 +158,10 @@ class OverviewScreen(Screen[None]):
             return
         event.input.value = ""  # never kept in a widget once handed over
         label_input.value = ""
-        self.set_focus(label_input)
+        # Back to the check list, so the next key is a command again: r runs, it is not typed into a label.
+        self.set_focus(self.query_one("#checks", SelectionList))
         self._show_held()
+        self.app.notify("Password held in memory. Enter another in the fields above, or press r to run.")
 
     def _show_held(self) -> None:
         held = self.session.secrets.candidate_passwords

@@ -48,6 +48,7 @@ class RunScreen(Screen[None]):
             yield OptionList(*[Option(check_line(line, self.state.clock()), id=line.id)
                                for line in self.state.lines.values()], id="check-lines")
             yield Static(id="run-problems", classes="problems")
+            yield Static(id="run-saved")
             yield Static(id="run-next")
         yield Footer(compact=True)
 
@@ -75,6 +76,9 @@ class RunScreen(Screen[None]):
             problems.update(plain(*[f"{line}\n" for line in self.state.failure],
                                              ("Fix these in your editor, then press Escape and R to reload.",
                                               "$text-muted")))
+        saved = self.state.saved()
+        self.query_one("#run-saved", Static).update(
+            plain((saved, "bold $text-error" if self.state.report_error else "$text-success")))  # a path may hold "["
         hint = ""
         if self.state.assessment is not None:
             hint = "Enter or f: the findings · p: the plan · Escape: back to the overview"

@@ -1,0 +1,80 @@
+"""Report writers are plugins: a `Writer` registered in the `posture.reports` entry-point group.
+
+The core never imports a writer module by name (an import-linter contract keeps `posture` free of
+`reports`): the built-in Markdown, HTML and JSON writers register exactly as a new format would, with
+one line in `[project.entry-points."posture.reports"]`. A writer is imported only when it is used.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from posture.errors import UsageError
+from posture.models import Assessment
+from posture.safeio import write_all_atomically
+
+ENTRY_POINT_GROUP = "posture.reports"
+
+
+@runtime_checkable
+class Writer(Protocol):
+    """One report format. `render` returns the whole file; it must not write anything itself."""
+
+    format: str  # the name in `report.formats` and `--format`, equal to the entry-point name
+    consultant_only: bool  # True: never part of the staff edition (it would carry the evidence)
+
+    def file_name(self, audience: str) -> str: ...
+
+    def render(self, assessment: Assessment, audience: str) -> str: ...
+
+
+def formats() -> tuple[str, ...]:
+    """The installed formats, from entry-point metadata alone (no writer module is imported)."""
+    return tuple(sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}))
+
+
+@functools.cache
+def writer(fmt: str) -> Writer:
+    found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == fmt]
+    if not found:
+        raise UsageError(f"unknown report format {fmt!r}; choose from {', '.join(formats())}")
+    loaded = found[0].load()
+    instance = loaded() if isinstance(loaded, type) else loaded
+    if not isinstance(instance, Writer) or instance.format != fmt:
+        raise UsageError(f"the {fmt!r} report writer ({found[0].value}) is not a posture Writer for {fmt!r}")
+    return instance
+
+
+def choose(requested: Iterable[str]) -> list[str]:
+    """Requested formats, each checked against the installed ones (UsageError naming the bad ones)."""
+    chosen = [f.strip() for f in requested if f.strip()]
+    known = formats()
+    bad = [f for f in chosen if f not in known]
+    if bad or not chosen:
+        raise UsageError(f"unknown format {', '.join(bad) or '(empty)'}; choose from {', '.join(known)}")
+    return list(dict.fromkeys(chosen))
+
+
+def render_all(assessment: Assessment, requested: Iterable[str], audience: str) -> dict[str, str]:
+    """Render every requested format in memory first: a failure writes nothing. File name → text."""
+    out = {}
+    for fmt in dict.fromkeys(requested):
+        w = writer(fmt)
+        if audience == "staff" and w.consultant_only:
+            continue
+        out[w.file_name(audience)] = w.render(assessment, audience)
+    return out
+
+
+def write_reports(assessment: Assessment, out_dir: Path, requested: Iterable[str], audience: str) -> list[Path]:
+    rendered = render_all(assessment, requested, audience)
+    return write_all_atomically({out_dir / name: text for name, text in rendered.items()})
+
+
+def render(fmt: str, assessment: Assessment, audience: str) -> str:
+    """One format as text (the TUI's plan screen shows the Markdown writer's output)."""
+    return writer(fmt).render(assessment, audience)
