@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,12 +15,10 @@ from textual.widgets import Footer, Header, Input, SelectionList, Static
 
 from posture.config import Config
 from posture.errors import PostureError
+from posture.tui.host import Host
 from posture.tui.plain import plain
 from posture.tui.screens.start import shown_path
 from posture.tui.session import CheckOutline, Session
-
-if TYPE_CHECKING:
-    from posture.tui.app import PostureApp
 
 
 def when(discovered: date, today: date) -> str:
@@ -79,7 +77,7 @@ class OverviewScreen(Screen[None]):
         self.outlines: dict[str, CheckOutline] = {}
 
     @property
-    def posture_app(self) -> PostureApp:
+    def posture_app(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

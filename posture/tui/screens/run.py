@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -12,12 +12,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from posture.tui.host import Host
 from posture.tui.plain import plain
 from posture.tui.run_state import RunState
 from posture.tui.widgets.check_lines import check_line
-
-if TYPE_CHECKING:
-    from posture.tui.app import PostureApp
 
 
 class RunScreen(Screen[None]):
@@ -38,7 +36,7 @@ class RunScreen(Screen[None]):
         self.state = state
 
     @property
-    def posture_app(self) -> PostureApp:
+    def posture_app(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

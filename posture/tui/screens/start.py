@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,11 +14,9 @@ from textual.widgets.option_list import Option
 
 from posture.assess import create_starter_config
 from posture.errors import PostureError
+from posture.tui.host import Host
 from posture.tui.plain import plain
 from posture.tui.session import find_configs
-
-if TYPE_CHECKING:
-    from posture.tui.app import PostureApp
 
 
 def shown_path(path: Path, base: Path) -> str:
@@ -45,7 +43,7 @@ class StartScreen(Screen[None]):
         self.problems: tuple[Path, list[str]] | None = None
 
     @property
-    def posture_app(self) -> PostureApp:
+    def posture_app(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
