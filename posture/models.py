@@ -106,6 +106,7 @@ class StaffSection:
 
     title: str
     paragraphs: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()  # a list of asks, one sentence each
     columns: tuple[str, ...] = ()  # the table's header; the first column labels the rows
     rows: tuple[tuple[str, ...], ...] = ()
 

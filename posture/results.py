@@ -92,7 +92,7 @@ def to_dict(a: Assessment) -> dict[str, Any]:
 def _staff_to_dict(s: StaffSection | None) -> dict[str, Any] | None:
     if s is None:
         return None
-    return {"title": s.title, "paragraphs": list(s.paragraphs), "columns": list(s.columns),
+    return {"title": s.title, "paragraphs": list(s.paragraphs), "items": list(s.items), "columns": list(s.columns),
             "rows": [list(row) for row in s.rows]}
 
 
@@ -102,7 +102,7 @@ def _staff(r: _Reader, d: dict[str, Any] | None, where: str) -> StaffSection | N
     rows = r.get(d, "rows", list, where)
     return StaffSection(
         title=r.get(d, "title", str, where), paragraphs=r.strings(d, "paragraphs", where),
-        columns=r.strings(d, "columns", where),
+        items=r.strings(d, "items", where), columns=r.strings(d, "columns", where),
         rows=tuple(r.strings({"row": row}, "row", f"{where}.rows[{i}]") for i, row in enumerate(rows)),
     )
 

@@ -12,6 +12,7 @@ from checks.training.options import TrainingOptions
 from checks.training.parse import Parsed, RowErrors, parse_roster, parse_staff
 from checks.training.people import CourseFilter, match, roster_people, staff_people
 from checks.training.rules import judge
+from checks.training.staff import staff_section
 from checks.training.table import gc_paused
 from posture.api import Check, CheckContext, CheckMeta, Config, Finding, InputError
 
@@ -119,4 +120,5 @@ class TrainingCheck(Check[TrainingOptions]):
         findings, facts = build(judgement, sources)
         facts["roster"] = {"file": sources.roster, "rows": len(self._roster.records), "people": len(learners)}
         ctx.facts.update(facts)
+        ctx.staff = staff_section(facts)
         return findings
