@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from pydantic import Field
+
 from posture import __version__ as POSTURE_VERSION
 from posture.catalogue import Catalogue, load_catalogue
 from posture.check import Check, CheckContext, CheckMeta, NoOptions, PreviousRun, Secrets
@@ -62,7 +64,7 @@ def reference(*ref_ids: str) -> tuple[Reference, ...]:
 
 __all__ = [
     # a check and what it is handed
-    "Check", "CheckMeta", "CheckContext", "Options", "Strict", "NoOptions", "Secrets", "PreviousRun", "Scope",
+    "Check", "CheckMeta", "CheckContext", "Options", "Strict", "Field", "NoOptions", "Secrets", "PreviousRun", "Scope",
     "Config", "Incident", "Target", "NEEDS", "POSTURE_VERSION",
     # what it returns
     "Finding", "Severity", "Status", "Reference", "StaffSection", "WeaknessId", "WEAKNESS_IDS",

@@ -191,7 +191,7 @@ def _entry_point(check: type[Check[Any]]) -> list[str]:
 
 
 def _option_schema(check: type[Check[Any]], registry: Registry, folder: Path, data: dict[str, Any]) -> list[str]:
-    problems = []
+    problems: list[str] = []
     model = check.Options
     try:
         schema = model.model_json_schema()
