@@ -93,8 +93,8 @@ def test_plan_on_a_broken_results_file_names_the_key(tmp_path: Path) -> None:
 def imported_by(*argv: str) -> tuple[int, list[str]]:
     """Run `posture ARGV` in a fresh interpreter; its exit code and every module it imported (report writers
     and checks are loaded through entry points, which `-X importtime` does not see)."""
-    code = ("import sys, json\nfrom posture.cli import main\ntry:\n    rc = main(%r)\nexcept SystemExit as e:\n"
-            "    rc = e.code\nprint(json.dumps([rc, sorted(sys.modules)]))" % (list(argv),))
+    code = (f"import sys, json\nfrom posture.cli import main\ntry:\n    rc = main({list(argv)!r})\n"
+            "except SystemExit as e:\n    rc = e.code\nprint(json.dumps([rc, sorted(sys.modules)]))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     rc, modules = json.loads(proc.stdout.splitlines()[-1])
     return rc, modules

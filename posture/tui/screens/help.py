@@ -32,9 +32,11 @@ class HelpScreen(ModalScreen[None]):
         Textual's generic ones are not what this screen does, and "Everywhere" lists the app's.
         """
         keys: dict[str, str] = {}
+        own = {b.action for cls in type(screen).__mro__ if cls.__module__.startswith("posture.")
+               for b in cls.__dict__.get("BINDINGS", ()) if isinstance(b, Binding)}
         for key, active in screen.active_bindings.items():
             binding = active.binding
-            if active.node is not screen:
+            if active.node is not screen or binding.action not in own:
                 continue
             if binding.description and not binding.system and binding.action not in ("quit", "help"):
                 keys.setdefault(binding.key_display or key, binding.description)
