@@ -21,9 +21,14 @@ under checks/ import only from this module too. Names not in `__all__` are not p
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import (
+    Literal,
+    NotRequired,  # pydantic validates typing_extensions' TypedDict on 3.11
+    get_args,
+)
 
 from pydantic import Field
+from typing_extensions import TypedDict
 
 from posture import __version__ as POSTURE_VERSION
 from posture.catalogue import Catalogue, load_catalogue
@@ -68,6 +73,7 @@ __all__ = [
     "Config", "Incident", "Target", "NEEDS", "POSTURE_VERSION",
     # what it returns
     "Finding", "Severity", "Status", "Reference", "StaffSection", "WeaknessId", "WEAKNESS_IDS",
+    "TypedDict", "NotRequired",  # to declare a check's `Facts`
     "Catalogue", "load_catalogue", "action_ids", "reference",
     # what it raises
     "CheckFailed", "Cancelled", "ToolMissing", "OutOfScope", "InputError", "ConfigError",

@@ -83,6 +83,8 @@ class Check(abc.ABC, Generic[OptionsT]):
 
     meta: ClassVar[CheckMeta]
     Options: ClassVar[type[BaseModel]] = NoOptions
+    # The shape of `ctx.facts` (a TypedDict or model); the conformance kit checks every run against it.
+    Facts: ClassVar[Any] = None
 
     def prepare(self, ctx: CheckContext[OptionsT]) -> None:  # noqa: B027 - optional hook
         """Parse evidence files; raise InputError naming file, line and key (`ctx.locate`)."""

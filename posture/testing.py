@@ -269,6 +269,14 @@ def _run_and_results(check: type[Check[Any]], cfg: Config, registry: Registry) -
         json.dumps(result.facts)
     except (TypeError, ValueError) as exc:
         problems.append(f"facts must be JSON values: {exc}")
+    if check.Facts is not None and result.status is CheckStatus.OK:
+        from pydantic import TypeAdapter, ValidationError
+
+        try:
+            TypeAdapter(check.Facts).validate_python(result.facts, strict=True)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            problems.append(f"facts do not match the declared Facts: {first['loc']}: {first['msg']}")
     if result.staff is not None and not isinstance(result.staff, StaffSection):
         problems.append("ctx.staff must be a posture.api.StaffSection")
     return problems

@@ -12,7 +12,7 @@ from checks.training.options import TrainingOptions
 from checks.training.parse import Parsed, RowErrors, parse_roster, parse_staff
 from checks.training.people import CourseFilter, match, roster_people, staff_people
 from checks.training.rules import judge
-from checks.training.staff import staff_section
+from checks.training.staff import TrainingFacts, staff_section
 from checks.training.table import gc_paused
 from posture.api import Check, CheckContext, CheckMeta, Config, Finding, InputError
 
@@ -35,6 +35,7 @@ class TrainingCheck(Check[TrainingOptions]):
         timeout_s=120,
     )
     Options = TrainingOptions
+    Facts = TrainingFacts
 
     def __init__(self) -> None:
         self._roster: Parsed | None = None

@@ -8,7 +8,59 @@ from __future__ import annotations
 
 from typing import Any
 
-from posture.api import StaffSection
+from posture.api import NotRequired, StaffSection, TypedDict
+
+
+class Coverage(TypedDict):
+    fraction: float
+    percent: int
+    current: int
+    counted: int
+    not_counted_onboarding: int
+
+
+class Group(TypedDict):
+    count: int
+    by_department: dict[str, int]
+    earliest_due: str | None
+
+
+class Department(TypedDict):
+    staff: int
+    current: int
+
+
+class Phishing(TypedDict):
+    clicked_once: int
+    repeat_clickers: int
+    repeat_clickers_by_department: dict[str, int]
+
+
+class Roster(TypedDict):
+    file: str
+    rows: int
+    people: int
+
+
+class TrainingFacts(TypedDict):
+    """The training check's facts (`TrainingCheck.Facts`): counts and dates, never a name."""
+
+    as_of: str
+    valid_days: int
+    new_hire_days: int
+    expiring_days: int
+    staff_source: str
+    staff: int
+    coverage: Coverage
+    overdue: Group
+    never_trained: Group
+    new_hires_untrained: Group
+    expiring_soon: Group
+    onboarding: Group
+    departments: dict[str, Department]
+    phishing: NotRequired[Phishing]
+    possibly_departed: NotRequired[int]
+    roster: Roster
 
 TITLE = "Training"
 GROUPS = (("overdue", "Overdue"), ("never_trained", "Never trained"),
@@ -21,7 +73,8 @@ ASKS = {
 }
 
 
-def staff_section(facts: dict[str, Any]) -> StaffSection:
+def staff_section(facts: Any) -> StaffSection:
+    """`facts`: a TrainingFacts."""
     paragraphs = []
     percent = facts.get("coverage", {}).get("percent")
     if isinstance(percent, int):
