@@ -10,6 +10,7 @@ No module-level registry: callers build one and pass it in, so tests inject fake
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from importlib.metadata import entry_points
 from pydantic import BaseModel
 
 from posture.check import Check
+from posture.entrypoints import load
 from posture.errors import PostureError
 
 ENTRY_POINT_GROUP = "posture.checks"
@@ -123,5 +125,5 @@ def default_registry(known_weaknesses: Iterable[str] | None = None) -> Registry:
     """Every check installed through the entry-point group, built-in or third party (none imported yet)."""
     registry = Registry(known_weaknesses=None if known_weaknesses is None else frozenset(known_weaknesses))
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        registry.add_entry(ep.name, ep.load, ep.value, always=ALWAYS in ep.extras)
+        registry.add_entry(ep.name, functools.partial(load, ep), ep.value, always=ALWAYS in ep.extras)
     return registry

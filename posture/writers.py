@@ -13,6 +13,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from posture.entrypoints import load
 from posture.errors import UsageError
 from posture.models import Assessment
 from posture.safeio import write_all_atomically
@@ -42,7 +43,7 @@ def writer(fmt: str) -> Writer:
     found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == fmt]
     if not found:
         raise UsageError(f"unknown report format {fmt!r}; choose from {', '.join(formats())}")
-    loaded = found[0].load()
+    loaded = load(found[0])
     instance = loaded() if isinstance(loaded, type) else loaded
     if not isinstance(instance, Writer) or instance.format != fmt:
         raise UsageError(f"the {fmt!r} report writer ({found[0].value}) is not a posture Writer for {fmt!r}")
