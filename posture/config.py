@@ -18,9 +18,9 @@ import typing
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, WithJsonSchema, field_validator
 
 from posture.errors import ConfigError, InputError
 from posture.yamlsrc import KeyPath, Located, dotted, load_yaml
@@ -67,23 +67,61 @@ class Contacts(Strict):
     law_enforcement: str = ""
 
 
+# The regulated kinds of organization the notification rules name (posture/data/notifications.yaml).
+Sector = Literal[
+    "hipaa_covered_entity", "hipaa_business_associate", "health_app", "tax_preparer", "mortgage_broker",
+    "auto_dealer", "title_escrow", "non_bank_financial", "nydfs_licensee", "sec_adviser", "broker_dealer",
+    "card_merchant",
+]
+_SECTOR_ENUM = {"enum": list(typing.get_args(Sector))}
+# One sector or a list of them; the loader makes it a list.
+Sectors = Annotated[list[Sector], WithJsonSchema({
+    "anyOf": [_SECTOR_ENUM, {"type": "array", "items": _SECTOR_ENUM}],
+    "description": "regulated kinds the notification rules name (one or a list)"})]
+# Where people live. A bare two-letter code is a US state (as people type them: TX, CA); `US-CA` says the
+# same unambiguously. Canada, the UK, the EU and Australia have their own codes, so `CA` is never Canada.
+FOREIGN_REGIONS = {"EU": "EU", "UK": "UK", "GB": "UK", "CANADA": "CAN", "CAN": "CAN", "AU": "AU", "AUSTRALIA": "AU"}
+
+
+def region_code(written: str) -> str | None:
+    """The canonical code of a residents key (TX, US-TX -> TX; Canada -> CAN; GB -> UK), None if unknown."""
+    key = written.strip().upper()
+    state = key.removeprefix("US-")
+    if state in US_STATES:
+        return state
+    return FOREIGN_REGIONS.get(key)
+
+
 class Organization(Strict):
     name: str = Field(min_length=1)
     industry: str = ""
+    sector: Sectors = Field(default_factory=list)
     customer_data: list[CustomerData] = []
-    residents: dict[str, int] = Field(default_factory=dict, description="affected people by US state code, or EU")
+    residents: dict[str, int] = Field(
+        default_factory=dict,
+        description="people whose data is held, by US state (TX or US-TX), Canada, UK, EU or AU")
     context_words: list[str] = []
     contacts: Contacts = Contacts()
+
+    @field_validator("sector", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @field_validator("residents")
     @classmethod
     def _known_regions(cls, value: dict[str, int]) -> dict[str, int]:
+        out: dict[str, int] = {}
         for region, count in value.items():
-            if region.upper() not in US_STATES and region.upper() != "EU":
-                raise ValueError(f"{region!r} is not a US state code or EU")
+            code = region_code(region)
+            if code is None:
+                raise ValueError(f"{region!r} is not a US state code (TX or US-TX), Canada, UK, EU or AU")
             if count < 0:
                 raise ValueError(f"{region}: a count cannot be negative")
-        return {region.upper(): count for region, count in value.items()}
+            if code in out:
+                raise ValueError(f"{region}: the same place is listed twice")
+            out[code] = count
+        return out
 
 
 IncidentKind = Literal["virus", "ransomware", "ddos", "data_theft", "hardware_failure", "unknown"]
@@ -95,6 +133,10 @@ class Incident(Strict):
     compromised_assets: list[str] = []
     personal_data_exposed: Literal["yes", "no", "unknown"] = "unknown"
     first_compromise: date | None = Field(default=None, description="earliest known attacker activity")
+    # The events notification clocks start from besides discovery (posture/notify.py).
+    determined: date | None = Field(default=None, description="date the breach was confirmed (determination)")
+    investigation_ended: date | None = Field(default=None, description="date the investigation concluded")
+    residents_notified: date | None = Field(default=None, description="date the affected people were notified")
 
 
 class Target(Strict):

@@ -158,6 +158,8 @@ class Notification:
     condition: str
     source: str
     confirmed: bool = True
+    ordering: str = ""  # "before notifying Affected Maryland residents"
+    open_points: tuple[str, ...] = ()  # why the row is unconfirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +168,7 @@ class Plan:
     generated: date
     actions: tuple[Action, ...]
     notifications: tuple[Notification, ...] = ()
+    notification_notes: tuple[str, ...] = ()  # lines under the table: data kinds no state law covers...
 
 
 @dataclass(frozen=True, slots=True)

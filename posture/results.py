@@ -75,9 +75,11 @@ def to_dict(a: Assessment) -> dict[str, Any]:
             "notifications": [
                 {"rule": n.rule, "recipient": n.recipient, "jurisdiction": n.jurisdiction,
                  "deadline": n.deadline.isoformat() if n.deadline else None, "deadline_text": n.deadline_text,
-                 "condition": n.condition, "source": n.source, "confirmed": n.confirmed}
+                 "condition": n.condition, "source": n.source, "confirmed": n.confirmed,
+                 "ordering": n.ordering, "open_points": list(n.open_points)}
                 for n in plan.notifications
             ],
+            "notification_notes": list(plan.notification_notes),
         },
         "drift": None if a.drift is None else {
             "previous_run": a.drift.previous_run,
@@ -270,9 +272,12 @@ def _plan(r: _Reader, d: dict[str, Any]) -> Plan:
             deadline=r.convert(f"{w}.deadline", datetime.fromisoformat, deadline) if deadline else None,
             deadline_text=r.get(nd, "deadline_text", str, w), condition=r.get(nd, "condition", str, w),
             source=r.get(nd, "source", str, w), confirmed=r.get(nd, "confirmed", bool, w),
+            ordering=r.get(nd, "ordering", str, w, optional=True) or "",
+            open_points=r.strings(nd, "open_points", w) if "open_points" in nd else (),
         ))
     return Plan(
         mode=r.convert("plan.mode", Mode, r.get(d, "mode", str, "plan")),
         generated=r.convert("plan.generated", date.fromisoformat, r.get(d, "generated", str, "plan")),
         actions=tuple(actions), notifications=tuple(notes),
+        notification_notes=r.strings(d, "notification_notes", "plan") if "notification_notes" in d else (),
     )

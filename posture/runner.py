@@ -231,6 +231,7 @@ class Runner:
             config_id=config.identity,
             organization={
                 "name": org.name, "industry": org.industry, "customer_data": list(org.customer_data),
+                "sector": list(org.sector),
                 "residents": dict(org.residents),
                 "contacts": {k: bool(v) for k, v in org.contacts.model_dump().items()},
             },

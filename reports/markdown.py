@@ -140,23 +140,43 @@ def _action(a: Assessment, action: Action, staff: bool) -> list[str]:
 
 
 def _notifications(a: Assessment) -> list[str]:
-    if not a.plan or a.mode is not Mode.INCIDENT:
+    if not a.plan:
         return []
+    plan = a.plan
+    if a.mode is not Mode.INCIDENT:
+        if not plan.notifications:
+            return []
+        out = ["## Notification duties if this data is breached", "",
+               f"> What a breach of the data this organization holds would oblige, counted from the day it is "
+               f"discovered. Laws change and have exceptions: {ATTORNEY}.", ""]
+        return out + _notification_rows(a) + [""]
     out = ["## Notification deadlines", ""]
-    if not a.plan.notifications:
+    if not plan.notifications:
         exposed = (a.incident or {}).get("personal_data_exposed")
+        org = a.organization
         reason = ("the incident record says no personal data was exposed" if exposed == "no"
+                  else "no rule covers the data kinds held where the affected people live"
+                  if org.get("residents") and org.get("customer_data")
                   else "no affected residents or regulated data are recorded in the config")
+        notes = [f"- {md(note)}" for note in plan.notification_notes]
         return out + [f"No notification duty computed: {reason}. If that changes, re-run posture "
-                      f"and {ATTORNEY}.", ""]
-    out += [f"> Deadlines count from the discovery date. Laws change and have exceptions: {ATTORNEY} "
-            "before relying on any date here.", "",
-            "| Who to notify | Deadline | Why | Source |", "|---|---|---|---|"]
+                      f"and {ATTORNEY}.", ""] + (notes + [""] if notes else [])
+    out += [f"> Soonest first. Laws change and have exceptions: {ATTORNEY} before relying on any date here.", ""]
+    return out + _notification_rows(a) + [""]
+
+
+def _notification_rows(a: Assessment) -> list[str]:
+    assert a.plan is not None
+    out = ["| Deadline | Who to notify | Why it applies | Order | Source |", "|---|---|---|---|---|"]
     for n in a.plan.notifications:
-        flag = "" if n.confirmed else " (unconfirmed)"
-        out.append(f"| {cell(n.recipient)} | {cell(n.deadline_text)} ({ATTORNEY}) | {cell(n.condition)} | "
-                   f"{cell(n.source + flag)} |")
-    return out + [""]
+        points = "; ".join(n.open_points)
+        flag = (f" (unconfirmed: {ATTORNEY}" + (f": {points})" if points else ")")) if not n.confirmed \
+            else (f" (open point: {points})" if points else "")
+        out.append(f"| {cell(n.deadline_text)} ({ATTORNEY}) | {cell(n.recipient)} | {cell(n.condition)} | "
+                   f"{cell(n.ordering)} | {cell(n.source + flag)} |")
+    if a.plan.notification_notes:
+        out += [""] + [f"- {md(note)}" for note in a.plan.notification_notes]
+    return out
 
 
 def _is_new(a: Assessment, action: Action) -> bool:
