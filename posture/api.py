@@ -32,10 +32,19 @@ from typing_extensions import TypedDict
 
 from posture import __version__ as POSTURE_VERSION
 from posture.catalogue import Catalogue, load_catalogue
-from posture.check import Check, CheckContext, CheckMeta, NoOptions, PreviousRun, Secrets
+from posture.check import (
+    Check,
+    CheckContext,
+    CheckMeta,
+    NoOptions,
+    PreviousRun,
+    Secrets,
+    all_parts_failed,
+    part_error,
+)
 from posture.config import Config, Incident, Strict, Target
 from posture.errors import Cancelled, CheckFailed, ConfigError, InputError, ToolMissing
-from posture.evidence import read_limited
+from posture.evidence import decode_text, read_limited, read_text
 from posture.models import Finding, Reference, Severity, StaffSection, Status
 from posture.scope import OutOfScope, Scope
 from posture.yamlsrc import KeyPath, Located, dotted, load_yaml, read_text_limited
@@ -77,6 +86,8 @@ __all__ = [
     "Catalogue", "load_catalogue", "action_ids", "reference",
     # what it raises
     "CheckFailed", "Cancelled", "ToolMissing", "OutOfScope", "InputError", "ConfigError",
+    # one part (a backup job, a policy source) that failed is its own error finding; all of them: CheckFailed
+    "part_error", "all_parts_failed",
     # reading evidence, with errors located at the file's line or the config key
-    "read_limited", "read_text_limited", "load_yaml", "Located", "KeyPath", "dotted",
+    "read_limited", "read_text", "decode_text", "read_text_limited", "load_yaml", "Located", "KeyPath", "dotted",
 ]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posture.check import Secrets
-from posture.config import Config, load_config
+from posture.config import Config
 from posture.drift import compute_drift
 from posture.errors import PostureError, UsageError
 from posture.models import Assessment as Results
@@ -35,8 +35,11 @@ STAFF_HAS_NO_JSON = "the staff edition has no JSON (it would carry the evidence)
 
 
 def open_config(path: str | Path, registry: Registry) -> Config:
-    """Read and validate a config (ConfigError lists every located problem)."""
-    return load_config(path, registry)
+    """Read and validate a config; when it is wrong, ConfigError lists every located problem of every layer
+    (the config's own and its evidence's)."""
+    from posture.preflight import load_or_explain
+
+    return load_or_explain(path, registry)
 
 
 def new_run_id() -> str:
@@ -172,7 +175,10 @@ def write_reports(results: Results, out_dir: Path, formats: Iterable[str], audie
     chosen = list(dict.fromkeys(formats))
     if audience == "staff" and "json" in chosen and notes is not None:
         notes.append(f"note: {STAFF_HAS_NO_JSON}")
-    return write_all(results, out_dir, chosen, audience)
+    written = write_all(results, out_dir, chosen, audience)
+    for path in written:
+        logging.getLogger("posture.reports").info("report written: %s", path)
+    return written
 
 
 def _alert(config: Config, results: Results) -> bool:

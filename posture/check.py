@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict
 
 from posture.errors import Cancelled, CheckFailed, InputError, ToolMissing
 from posture.evidence import read_limited
-from posture.models import Finding, StaffSection
+from posture.models import Finding, Severity, StaffSection, Status
 from posture.scope import Scope
 
 if TYPE_CHECKING:
@@ -98,6 +98,28 @@ class Check(abc.ABC, Generic[OptionsT]):
         return []
 
 
+# The fact under which a check lists the key prefixes it did not assess this run (see `not_assessed`).
+UNASSESSED = "not_assessed"
+
+
+def part_error(check_id: str, key_prefix: str, part: str, reason: str, *, asset: str = "",
+               weaknesses: tuple[str, ...] = (), remediation: str = "") -> Finding:
+    """The `error` finding of one independent part of a check (a backup job, a password source) that
+    could not be judged while the rest was: named, with the reason, never a pass."""
+    return Finding(
+        check=check_id, key=f"{key_prefix}could-not-check", status=Status.ERROR, severity=Severity.MEDIUM,
+        title=f"{part} could not be checked", detail=reason, asset=asset or part, weaknesses=weaknesses,
+        remediation=remediation or "Fix the cause above and run the check again; until then this part is not "
+                                   "known to be safe.",
+    )
+
+
+def all_parts_failed(errors: Sequence[Finding]) -> CheckFailed:
+    """The check's own error when not one of its parts could be judged."""
+    return CheckFailed("; ".join(f"{f.title.removesuffix(' could not be checked')}: {f.detail}" for f in errors)
+                       or "nothing could be checked")
+
+
 ProgressFn = Callable[[float | None, str], None]
 
 
@@ -136,6 +158,18 @@ class CheckContext(Generic[OptionsT]):
 
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()
+
+    def _tool_dir(self) -> Path | None:
+        folder = self.config.base_dir
+        return folder if folder.is_dir() else None
+
+    def not_assessed(self, key_prefix: str) -> None:
+        """Say that this run did not look at the findings whose key starts with `key_prefix` (a broken
+        part, an input not supplied): the comparison with the last run calls them "not re-checked",
+        never "resolved"."""
+        unassessed = self.facts.setdefault(UNASSESSED, [])
+        if key_prefix not in unassessed:
+            unassessed.append(key_prefix)
 
     def raise_if_cancelled(self) -> None:
         if self.cancel_event.is_set():
@@ -188,7 +222,8 @@ class CheckContext(Generic[OptionsT]):
         """Run a tool without a shell; stop it when cancelled or past `timeout_s`.
 
         `env` is added to the environment (pass secrets here, never in `args`). The command line
-        is never logged and errors name only the tool.
+        is never logged and errors name only the tool. The tool runs in the config's folder, so what
+        it runs in turn (restic's password_command) sees relative paths as the config does.
         """
         tool = Path(args[0]).name
         full_env = {**os.environ, **(env or {})}
@@ -197,6 +232,7 @@ class CheckContext(Generic[OptionsT]):
                 list(args), stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env,
                 start_new_session=True,  # so the whole process group can be stopped
+                cwd=self._tool_dir(),
             )
         except FileNotFoundError:
             raise ToolMissing(tool, install_hint or f"apt-get install {tool}") from None

@@ -6,7 +6,6 @@ stdout carries data (paths written, JSON, schema); stderr carries progress and d
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from posture import __version__
 from posture.errors import ExitCode, PostureError, UsageError
+from posture.logsetup import add_global_options, configure_logging
 
 if TYPE_CHECKING:
     from posture.models import Assessment
@@ -28,7 +28,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="Assess a small business's security posture and write a prioritised action plan.",
     )
     parser.add_argument("--version", action="version", version=f"posture {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan = sub.add_parser("scan", help="run the checks and write the plan (cron-friendly)")
@@ -56,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("results", metavar="RESULTS_OR_RUN_ID",
                       help="a posture-results.json, or a run id (or unique prefix) from the history")
     plan.add_argument("--db", type=Path, help="history database, for a run id")
-    _add_output_options(plan)
+    _add_output_options(plan, out_default="the results file's folder; for a run id, the current folder",
+                        format_default="markdown,html")
 
     history = sub.add_parser("history", help="list the recorded runs of a config")
     history.add_argument("config", type=Path)
@@ -75,12 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     tui = sub.add_parser("tui", help="the interactive terminal UI")
     tui.add_argument("config", type=Path, nargs="?")
     tui.add_argument("--db", type=Path)
+    add_global_options(parser, sub)
     return parser
 
 
-def _add_output_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, help="folder for the reports (default: the config's report.out_dir)")
-    p.add_argument("--format", help="comma-separated: markdown,json,html (default: the config's report.formats)")
+def _add_output_options(p: argparse.ArgumentParser, out_default: str = "the config's report.out_dir",
+                        format_default: str = "the config's report.formats") -> None:
+    p.add_argument("--out", type=Path, help=f"folder for the reports (default: {out_default})")
+    p.add_argument("--format", help=f"comma-separated: markdown,json,html (default: {format_default})")
     p.add_argument("--audience", choices=("consultant", "staff"),
                    help="consultant: everything; staff: no addresses, ports, versions, names or evidence")
 
@@ -88,10 +90,7 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    quiet = getattr(args, "quiet", False)
-    level = logging.DEBUG if args.verbose else logging.ERROR if quiet else logging.WARNING
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="posture: %(levelname)s: %(message)s")
+    configure_logging(verbose=args.verbose, quiet=getattr(args, "quiet", False))
     if not args.command:
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
@@ -182,11 +181,15 @@ def _say_what_is_incomplete(assessment: Assessment) -> None:
         unchecked[finding.check] = unchecked.get(finding.check, 0) + 1
     for check_id, count in unchecked.items():
         print(f"posture: {check_id}: {count} item(s) could not be checked; see the report", file=sys.stderr)
+    if not assessment.assessed:
+        print("posture: nothing was assessed: no check ran to completion", file=sys.stderr)
 
 
 def exit_code(assessment: Assessment, fail_on: str) -> int:
     from posture.models import Severity
 
+    if not assessment.assessed:  # no check completed: never "no problems"
+        return ExitCode.INCOMPLETE
     if fail_on != "none":
         threshold = Severity(fail_on)
         if any(f.severity.at_least(threshold) for f in assessment.failing):
@@ -197,12 +200,10 @@ def exit_code(assessment: Assessment, fail_on: str) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from posture.config import load_config
-    from posture.runner import Runner
+    from posture.preflight import load_checked
 
     registry = _registry()
-    config = load_config(args.config, registry)
-    Runner(config, registry).prepare()
+    config = load_checked(args.config, registry)
     print(f"{args.config}: OK ({config.mode} mode; checks: {', '.join(config.enabled_checks)})")
     for check_id in config.enabled_checks:
         check = registry.require(check_id)

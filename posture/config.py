@@ -20,7 +20,16 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    RootModel,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+)
 
 from posture.errors import ConfigError, InputError
 from posture.yamlsrc import KeyPath, Located, dotted, load_yaml
@@ -284,6 +293,18 @@ class Config(Strict):
                 return self._located.error(key_path, message)
         return InputError(message, path=self._path)
 
+    def locate_evidence(self, check_id: str, problem: InputError) -> InputError:
+        """A problem in an evidence file, located at the config key that names the file (the check's
+        section when no key does); the message keeps the evidence file and its line."""
+        if self._located is None or problem.path is None or _same_file(problem.path, self._path):
+            return problem
+        checks = self._located.data.get("checks") if isinstance(self._located.data, dict) else None
+        section = checks.get(check_id) if isinstance(checks, dict) else None
+        for key_path, value in _strings(section, ("checks", check_id)):
+            if _same_file(problem.path, self.base_dir / Path(value).expanduser()):
+                return self._located.error(key_path, str(problem))
+        return self._located.error(("checks", check_id), str(problem))
+
     def locate(self, key_path: KeyPath, message: str) -> InputError:
         """A located error about a key of this config (for checks that find a problem later)."""
         if self._located is None:
@@ -316,6 +337,24 @@ def _is_secret_place(real: Path) -> bool:
     )
 
 
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.realpath(a) == os.path.realpath(b)
+    except (OSError, ValueError):
+        return False
+
+
+def _strings(data: Any, key_path: KeyPath) -> typing.Iterator[tuple[KeyPath, str]]:
+    if isinstance(data, dict):
+        for key, item in data.items():
+            yield from _strings(item, (*key_path, key))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _strings(item, (*key_path, index))
+    elif isinstance(data, str) and data.strip() and "\0" not in data:
+        yield key_path, data.strip()
+
+
 def _keys_holding(data: Any, value: str, key_path: KeyPath) -> typing.Iterator[KeyPath]:
     if isinstance(data, dict):
         for key, item in data.items():
@@ -335,19 +374,33 @@ def load_config(path: str | Path, registry: CheckSource) -> Config:
 
 
 def config_from_located(located: Located, registry: CheckSource) -> Config:
+    config, problems = config_and_problems(located, registry)
+    if problems or config is None:
+        raise ConfigError(problems)
+    return config
+
+
+def config_and_problems(located: Located, registry: CheckSource) -> tuple[Config | None, list[InputError]]:
+    """Every problem of the config itself, and the most of it that is usable despite them.
+
+    With problems, the config returned is the file less its bad keys (None when even that is not a
+    config): `posture validate` goes on to read the evidence of the checks whose sections are sound,
+    so one run shows the problems of every layer.
+    """
     data = located.data
     if not isinstance(data, dict):
-        raise ConfigError([located.error((), "the config must be a mapping of keys (version, organization, ...)")])
+        return None, [located.error((), "the config must be a mapping of keys (version, organization, ...)")]
     problems: list[InputError] = []
     if "version" in data and data["version"] != CONFIG_VERSION:
         problems.append(located.error(("version",), f"unsupported config version {data['version']!r}; "
                                       f"this posture reads version {CONFIG_VERSION}"))
-        raise ConfigError(problems)
+        return None, problems
     config: Config | None = None
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
         problems += _located_problems(exc, located, Config, ())
+        config = _usable_part(data)
     options: dict[str, BaseModel] = {}
     raw_checks = data.get("checks")
     sections: dict[Any, Any] = raw_checks if isinstance(raw_checks, dict) else {}
@@ -372,13 +425,60 @@ def config_from_located(located: Located, registry: CheckSource) -> Config:
         model = registry.options_model(check_id)
         if model is not None and check_id not in sections:
             options[check_id] = model()
-    if problems or config is None:
-        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-        raise ConfigError(problems)
-    config._path = located.path
-    config._options = options
-    config._located = located
-    return config
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+    if config is not None:
+        config._path = located.path
+        config._options = options
+        config._located = located
+    return config, problems
+
+
+def _usable_part(data: dict[str, Any]) -> Config | None:
+    """The config less every key pydantic refuses (a refused required key gets a stand-in)."""
+    import copy
+
+    data = copy.deepcopy(data)
+    data["checks"] = {}  # each check's section is validated on its own
+    data["version"] = CONFIG_VERSION
+    for _ in range(10):
+        try:
+            return Config.model_validate(data)
+        except ValidationError as exc:
+            changed = False
+            for err in exc.errors(include_url=False):
+                loc = _data_loc(data, err["loc"])
+                if err["type"] == "missing" or loc in (("organization",), ("organization", "name")):
+                    changed |= _stand_in(data, loc)
+                else:
+                    changed |= _remove(data, loc)
+            if not changed:
+                return None
+    return None
+
+
+def _stand_in(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
+    if loc and loc[0] == "organization":
+        organization = data.get("organization")
+        data["organization"] = {**(organization if isinstance(organization, dict) else {}), "name": "?"}
+        return True
+    return _remove(data, loc[:-1]) if len(loc) > 1 else False
+
+
+def _remove(data: Any, loc: tuple[Any, ...]) -> bool:
+    for part in loc[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not loc:
+        return False
+    if isinstance(data, dict) and loc[-1] in data:
+        del data[loc[-1]]
+        return True
+    if isinstance(data, list) and isinstance(loc[-1], int) and 0 <= loc[-1] < len(data):
+        del data[loc[-1]]
+        return True
+    return False
 
 
 def _located_problems(
@@ -430,31 +530,34 @@ def _did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """The field names of the model found by walking `loc` down from `model`."""
-    current: Any = model
-    for part in loc:
-        current = _unwrap(current)
+def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model(s) found by walking `loc` down from `model`; a union (a backup job of
+    any type) gives the names of all its members."""
+    found: list[str] = []
+    for current in _members(model):
+        if not loc:
+            if isinstance(current, type) and issubclass(current, BaseModel):
+                found += [name for name in current.model_fields if name not in found]
+            continue
+        part, rest = loc[0], loc[1:]
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(str(part))
-            if field is None:
-                return []
-            current = field.annotation
+            if field is not None:
+                found += [name for name in _fields_at(field.annotation, rest) if name not in found]
         elif typing.get_origin(current) in (list, dict):
-            current = typing.get_args(current)[-1]
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
+            found += [name for name in _fields_at(typing.get_args(current)[-1], rest) if name not in found]
+    return found
 
 
-def _unwrap(annotation: Any) -> Any:
-    """Optional[X] → X; list[X] stays for the caller to step into."""
+def _members(annotation: Any) -> list[Any]:
+    """Optional[X] → [X]; A | B → [A, B]; Annotated[X, ...] → X; a RootModel → what its root holds."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        members = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(members) == 1:
-            return members[0]
-    return annotation
+        return [m for a in typing.get_args(annotation) if a is not type(None) for m in _members(a)]
+    if isinstance(annotation, type) and issubclass(annotation, RootModel):
+        return _members(annotation.model_fields["root"].annotation)
+    return [annotation]
 
 
 def config_json_schema(registry: CheckSource) -> dict[str, Any]:

@@ -217,7 +217,12 @@ class Assessment:
 
     @property
     def incomplete(self) -> bool:
-        return bool(self.unchecked) or any(c.status is CheckStatus.ERROR for c in self.checks)
+        return bool(self.unchecked) or any(c.status is CheckStatus.ERROR for c in self.checks) or not self.assessed
+
+    @property
+    def assessed(self) -> bool:
+        """Whether any check completed: a run where none did is never a clean bill of health."""
+        return any(c.status is CheckStatus.OK for c in self.checks)
 
     def finding(self, finding_id: str) -> Finding | None:
         # Reports look up every finding of every action: an index, rebuilt only when `checks` changes,

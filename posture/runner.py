@@ -111,9 +111,9 @@ class Runner:
             try:
                 job.check.prepare(job.ctx)
             except ConfigError as exc:
-                problems += exc.problems
+                problems += [self.config.locate_evidence(job.check_id, p) for p in exc.problems]
             except InputError as exc:
-                problems.append(exc)
+                problems.append(self.config.locate_evidence(job.check_id, exc))
             except CheckFailed as exc:
                 job.prepare_error = str(exc)
             except Exception as exc:  # a bug in a check must not stop the others
@@ -121,6 +121,7 @@ class Runner:
                 log.debug("prepare failed for %s\n%s", job.check_id, traceback.format_exc())
         self._prepared = True
         if problems:
+            problems.sort(key=lambda p: (p.path or "", p.line or 0, p.column or 0))
             raise ConfigError(problems)
 
     def cancel(self, check_id: str | None = None) -> None:
@@ -161,9 +162,11 @@ class Runner:
         for job in self._jobs.values():
             if job.prepare_error:
                 results[job.check_id] = self._error(job, job.prepare_error, 0.0)
+                _log_result(results[job.check_id])
                 yield CheckFinished(results[job.check_id])
                 continue
             job.started = time.monotonic()
+            log.info("check %s: started", job.check_id)
             job.ctx.progress = _progress_to(events, job.check_id)
             yield CheckStarted(job.check_id)
             job.thread = threading.Thread(target=_work, args=(job, events), name=f"check-{job.check_id}", daemon=True)
@@ -179,6 +182,7 @@ class Runner:
                 if not job.done:
                     job.done = True
                     results[check_id] = self._finish(job, outcome)
+                    _log_result(results[check_id])
                     yield CheckFinished(results[check_id])
             elif item is not None:
                 if not (isinstance(item, CheckProgress) and self._jobs[item.check].done):
@@ -192,6 +196,7 @@ class Runner:
                     results[job.check_id] = self._error(
                         job, f"did not finish within {job.timeout_s:g} s and was stopped",
                         time.monotonic() - job.started)
+                    _log_result(results[job.check_id])
                     yield CheckFinished(results[job.check_id])
         ordered = [results[c] for c in self._jobs] + [
             CheckResult(c, self._titles[c], CheckStatus.SKIPPED, error="not selected for this run")
@@ -248,6 +253,15 @@ class Runner:
             tool_version=__version__,
         )
         return assessment  # posture.assess.finish adds the run id, the drift and the plan
+
+
+def _log_result(result: CheckResult) -> None:
+    if result.status is CheckStatus.OK:
+        failing = sum(1 for f in result.findings if f.status.value == "fail")
+        log.info("check %s: finished in %.2f s: %d finding(s), %d failing", result.check, result.duration_s,
+                 len(result.findings), failing)
+    else:
+        log.info("check %s: %s after %.2f s: %s", result.check, result.status.value, result.duration_s, result.error)
 
 
 def _work(job: _Job, events: queue.Queue[Any]) -> None:

@@ -3,10 +3,15 @@
 Errors later in validation name `FILE:LINE:COL`; this module keeps a map from each key path
 (("scope", "targets", 0, "address")) to the 1-based line and column of that key in the file.
 Anchors and aliases are refused: no config needs them, and they are how YAML bombs multiply.
+
+Scalars resolve as YAML 1.2's core schema, the way people read what they type: only `true`/`false`
+are booleans, so `personal_data_exposed: yes` and an `on:` key stay the strings they look like
+(PyYAML alone follows YAML 1.1, where yes/no/on/off/y/n are booleans and 06:17 is the number 377).
 """
 
 from __future__ import annotations
 
+import re
 import stat
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -20,6 +25,30 @@ from posture.errors import InputError
 MAX_YAML_BYTES = 2 * 1024 * 1024
 
 KeyPath = tuple[str | int, ...]
+
+
+class CoreLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 core-schema booleans and no base-60 numbers."""
+
+
+# PyYAML's own int and float patterns less their YAML 1.1 base-60 branch, which turns 06:17 into 377.
+_INT = re.compile(r"""^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$""")
+_FLOAT = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+                    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""", re.X)
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+
+
+def _core_resolvers() -> None:
+    replaced = {f"tag:yaml.org,2002:{kind}": regexp for kind, regexp in (("int", _INT), ("float", _FLOAT))}
+    table: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
+        table[first] = [(tag, replaced.get(tag, regexp)) for tag, regexp in resolvers
+                        if tag != "tag:yaml.org,2002:bool"]
+    CoreLoader.yaml_implicit_resolvers = table
+    CoreLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+
+
+_core_resolvers()
 
 
 @dataclass
@@ -79,7 +108,7 @@ def load_yaml(path: Path, text: str | None = None) -> Located:
         text = read_text_limited(path)
     try:
         # The reader refuses control characters as soon as it is built, before any mark exists.
-        loader = yaml.SafeLoader(text)
+        loader = CoreLoader(text)
     except yaml.reader.ReaderError as exc:
         raise _unreadable(exc, text, path) from None
     try:
@@ -116,7 +145,7 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _build(node: yaml.Node, key_path: KeyPath, located: Located, loader: yaml.SafeLoader, seen: set[int]) -> Any:
+def _build(node: yaml.Node, key_path: KeyPath, located: Located, loader: CoreLoader, seen: set[int]) -> Any:
     # The composer returns the very same node object for an alias: seeing it twice means an alias.
     if id(node) in seen:
         line, column = _mark(node)
@@ -158,7 +187,7 @@ def _build(node: yaml.Node, key_path: KeyPath, located: Located, loader: yaml.Sa
 _KINDS = {"timestamp": "a date", "int": "a whole number", "float": "a number", "bool": "true or false"}
 
 
-def _construct(node: yaml.Node, key_path: KeyPath, located: Located, loader: yaml.SafeLoader) -> Any:
+def _construct(node: yaml.Node, key_path: KeyPath, located: Located, loader: CoreLoader) -> Any:
     # PyYAML builds a date, number or boolean straight from text that only looks like one, or is tagged
     # as one: 2026-02-30, `!!int ten`, `!!bool maybe`, an empty `!!float` end in Python errors, not YAMLErrors.
     try:

@@ -74,6 +74,8 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
         out.append(f"| Mode | Post-incident: {md(kind)} discovered {md(a.incident.get('discovered'))} |")
     else:
         out.append("| Mode | Readiness review (no incident declared) |")
+    if not a.assessed:
+        out.append("| Checks run | **none: nothing was assessed** |")
     out.append(f"| Problems found | {by_sev} |")
     out.append(f"| Actions | {prio_line} |")
     errored = [c for c in a.checks if c.status is CheckStatus.ERROR]
@@ -81,12 +83,17 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
     unchecked = a.unchecked
     if errored or unchecked:
         parts = [f"{c.title}" + ("" if staff else f": {c.error}") for c in errored]
-        if unchecked:
-            parts.append(f"{len(unchecked)} item(s), listed under Findings" if not staff
-                         else f"{len(unchecked)} item(s)")
+        if unchecked and staff:
+            parts.append(f"{len(unchecked)} item(s)")
+        elif unchecked:  # each part by name: which backup job, which password, which target
+            shown = [f.title for f in unchecked[:10]] + ([f"{len(unchecked) - 10} more"] if len(unchecked) > 10 else [])
+            parts.append(", ".join(shown) + " (details under Findings)")
         out.append(f"| Could not be checked | {cell('; '.join(parts))} |")
     if skipped:
         out.append(f"| Not run this time | {cell(', '.join(c.title for c in skipped))} |")
+    breach = [c.facts["breach_check"] for c in a.checks if isinstance(c.facts.get("breach_check"), str)]
+    if breach:  # where candidate passwords' hashes were looked up: the owner should know it
+        out.append(f"| Breach look-up | {cell(breach[0].split(':')[0] if staff else breach[0])} |")
     if a.drift:
         d = a.drift
         out.append(f"| Since the last run ({d.previous_finished.date()}) | {len(d.new)} new · "
@@ -103,9 +110,14 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
 
 
 def _actions(a: Assessment, staff: bool) -> list[str]:
-    if not a.plan or not a.plan.actions:
-        return ["## Actions", "", "Nothing to do: no problems were found.", ""]
     out = ["## Actions", ""]
+    if not a.assessed:
+        out += ["**Nothing was assessed**: no check ran to completion, so this plan says nothing about the "
+                "business's security. Enable checks in the config (or fix what stopped them) and run again.", ""]
+    elif not a.plan or not a.plan.actions:
+        return [*out, "Nothing to do: no problems were found.", ""]
+    if not a.plan:
+        return out
     by_priority: dict[int, list[Action]] = {}
     for action in a.plan.actions:
         by_priority.setdefault(action.priority, []).append(action)
@@ -288,12 +300,21 @@ def _ref(title: str, url: str) -> str:
 
 
 def _passes(a: Assessment) -> list[str]:
-    passed = [f for f in a.findings if f.status is Status.PASS]
-    if not passed:
-        return []
-    out = ["### What passed", ""]
-    out += [f"- {md(f.title)}" + (f" ({md(f.asset)})" if f.asset else "") for f in passed]
-    return out + [""]
+    # A passing observation that still asks for something (training due soon) is a reminder, not a pass.
+    passed = [f for f in a.findings if f.status is Status.PASS and not f.remediation]
+    reminders = [f for f in a.findings if f.status is Status.PASS and f.remediation]
+    out = []
+    if reminders:
+        out += ["### Reminders", "", "Fine today, but each needs something done before a date:", ""]
+        out += [f"- {_titled(f)}: {md(f.remediation)}" for f in reminders] + [""]
+    if passed:
+        out += ["### What passed", ""]
+        out += [f"- {_titled(f)}" for f in passed] + [""]
+    return out
+
+
+def _titled(f: Finding) -> str:
+    return md(f.title) + (f" ({md(f.asset)})" if f.asset and f.asset not in f.title else "")
 
 
 def _checks(a: Assessment) -> list[str]:

@@ -126,6 +126,9 @@ def verify(job: ResticJob, ctx: CheckContext, env: dict[str, str], secrets: list
 
 def _hint(stderr: str) -> str:
     lowered = stderr.lower()
+    if "resolving password failed" in lowered or "password_command" in lowered:
+        # The command's own stderr ("cat: pw.txt: No such file") must not read as a missing repository.
+        return " (password_command failed; it runs in the config's folder)"
     if "wrong password" in lowered:
         return " (check password_file / password_command)"
     if "is there a repository" in lowered or "does not exist" in lowered or "no such file" in lowered:

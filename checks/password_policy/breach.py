@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
 import requests
+import urllib3
 
 from posture.api import POSTURE_VERSION as posture_version
 from posture.api import Cancelled
 
 PREFIX_LENGTH = 5
+CONNECT_TIMEOUT_S = 3.0
 MAX_RANGE_BYTES = 2 * 1024 * 1024
 MAX_RETRY_AFTER_S = 30.0
 USER_AGENT = f"posture/{posture_version} (small-business security assessment; password_policy check)"
@@ -69,6 +72,9 @@ class RangeClient:
         self.session = session or requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Add-Padding": "true"})
         self.stats = LookupStats()
+        # Set when the API could not be reached at all (no network, DNS, nothing listening): the other
+        # prefixes are not tried, so a machine with no internet fails in seconds, not minutes.
+        self.unreachable: str | None = None
 
     def close(self) -> None:
         self.session.close()
@@ -83,6 +89,10 @@ class RangeClient:
         for done, (prefix, digests) in enumerate(by_prefix.items(), start=1):
             if self.cancel_event.is_set():
                 raise Cancelled("breach look-up cancelled")
+            if self.unreachable is not None:
+                results.update({d: BreachResult("error", reason=self.unreachable) for d in digests})
+                self.stats.lookups += len(digests)
+                continue
             try:
                 suffixes = self.fetch_range(prefix)
             except BreachLookupError as exc:
@@ -110,16 +120,27 @@ class RangeClient:
                     raise Cancelled("breach look-up cancelled")
             try:
                 body = self._get(prefix)
+            except _Unreachable as exc:
+                if last is not None or self.retries == 0:  # the second attempt failed too: stop trying at all
+                    self.unreachable = f"{exc} (the breach look-up is online; no network? set breach_check.mode)"
+                    raise BreachLookupError(self.unreachable) from None
+                last = exc
+                continue
             except _Retryable as exc:
                 last = exc
                 continue
             return parse_range(body)
         raise BreachLookupError(f"{last} (after {self.retries + 1} attempts)")
 
+    def _host(self) -> str:
+        return urllib.parse.urlsplit(self.api_url).netloc or self.api_url
+
     def _get(self, prefix: str) -> str:
         self.stats.requests += 1
         try:
-            with self.session.get(self.api_url + prefix, timeout=self.timeout_s, stream=True) as response:
+            # A short connect timeout: a machine with no route out must not wait the whole read timeout.
+            timeout = (min(CONNECT_TIMEOUT_S, self.timeout_s), self.timeout_s)
+            with self.session.get(self.api_url + prefix, timeout=timeout, stream=True) as response:
                 if response.status_code == 429 or response.status_code >= 500:
                     raise _Retryable(f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After")))
                 if response.status_code != 200:
@@ -129,10 +150,15 @@ class RangeClient:
                     body += chunk
                     if len(body) > MAX_RANGE_BYTES:
                         raise BreachLookupError("the range API answer is far too large")
+        except requests.ConnectTimeout:
+            raise _Unreachable(f"could not connect to {self._host()} within {CONNECT_TIMEOUT_S:g} s") from None
         except requests.Timeout:
             raise _Retryable("timed out") from None
-        except requests.ConnectionError:
-            raise _Retryable("could not connect or the connection broke") from None
+        except requests.ConnectionError as exc:
+            if _could_not_connect(exc):
+                raise _Unreachable(f"could not connect to {self._host()}"
+                                   + (" (its name does not resolve)" if _no_dns(exc) else "")) from None
+            raise _Retryable("the connection broke") from None
         except requests.RequestException as exc:
             raise BreachLookupError(f"request failed ({type(exc).__name__})") from None
         return body.decode("utf-8", errors="replace")
@@ -142,6 +168,21 @@ class _Retryable(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+
+
+class _Unreachable(_Retryable):
+    """Nothing answered at all: tried once more, then the whole look-up stops."""
+
+
+def _could_not_connect(exc: requests.ConnectionError) -> bool:
+    """A connection that never opened (refused, no route, no DNS), not one that broke mid-answer."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError) or "Failed to establish" in str(exc)
+
+
+def _no_dns(exc: requests.ConnectionError) -> bool:
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return type(reason).__name__ == "NameResolutionError" or "resolve" in str(exc).lower()
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -10,8 +10,10 @@ error verdict in its run statistics, or a host we did not ask about.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import shlex
 import shutil
 import tempfile
 import threading
@@ -24,6 +26,8 @@ from checks.ports.nmapxml import ScanRun, parse_nmap_xml
 from checks.ports.profiles import NmapPass
 from checks.ports.scope import IPAddress
 from posture.api import CheckContext, CheckFailed, InputError, ToolMissing
+
+log = logging.getLogger("checks.ports")
 
 INSTALL_HINT = ("sudo apt-get install nmap (Debian/Ubuntu), sudo dnf install nmap (Fedora/RHEL), "
                 "brew install nmap (macOS), or the installer from https://nmap.org/download")
@@ -112,6 +116,8 @@ def run_pass(
     try:
         args = [nmap, *nmap_pass.args, "-oX", str(xml_path), "-iL", "-"]
         progress = _Progress(ctx, progress_total, progress_done, label)
+        # No secret is ever on nmap's command line (addresses go on stdin): safe to show with -v.
+        log.info("ports: running %s (targets on stdin: %s)", shlex.join(args), " ".join(map(str, addresses)))
         ctx.progress(progress_done / progress_total if progress_total else None, f"{label}: starting")
         completed = _run_polling(ctx, args, "".join(f"{a}\n" for a in addresses), timeout_s,
                                  lambda: progress.poll(xml_path))

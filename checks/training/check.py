@@ -9,8 +9,8 @@ from pathlib import Path
 
 from checks.training.findings import Sources, build
 from checks.training.options import TrainingOptions
-from checks.training.parse import Parsed, RowErrors, parse_roster, parse_staff
-from checks.training.people import CourseFilter, match, roster_people, staff_people
+from checks.training.parse import Parsed, RowErrors, parse_phishing, parse_roster, parse_staff
+from checks.training.people import CourseFilter, add_phishing, match, roster_people, staff_people
 from checks.training.rules import judge
 from checks.training.staff import TrainingFacts, staff_section
 from checks.training.table import gc_paused
@@ -40,12 +40,14 @@ class TrainingCheck(Check[TrainingOptions]):
     def __init__(self) -> None:
         self._roster: Parsed | None = None
         self._staff: Parsed | None = None
+        self._phishing: list[Parsed] = []
 
     def describe_evidence(self, options: TrainingOptions, config: Config) -> list[str]:
         assert isinstance(options, TrainingOptions)
         lines = [f"training roster: {config.resolve(options.roster)}"]
         if options.staff:
             lines.append(f"staff list: {config.resolve(options.staff)}")
+        lines += [f"phishing results: {config.resolve(p)}" for p in options.phishing]
         return lines
 
     def prepare(self, ctx: CheckContext[TrainingOptions]) -> None:
@@ -69,6 +71,13 @@ class TrainingCheck(Check[TrainingOptions]):
             try:
                 self._staff = parse_staff(ctx.resolve(opts.staff), explicit=explicit, date_format=opts.date_format,
                                           delimiter=opts.delimiter_char)
+            except RowErrors as exc:
+                problems += exc.problems
+        self._phishing = []
+        for path in opts.phishing:
+            try:
+                self._phishing.append(parse_phishing(ctx.resolve(path), explicit=explicit,
+                                                     date_format=opts.date_format, delimiter=opts.delimiter_char))
             except RowErrors as exc:
                 problems += exc.problems
         if problems:
@@ -108,6 +117,8 @@ class TrainingCheck(Check[TrainingOptions]):
         assert self._roster is not None
         with gc_paused():
             learners = roster_people(self._roster.records, CourseFilter(opts.courses))
+            for parsed in self._phishing:
+                learners = add_phishing(learners, parsed.records, parsed.path.name)
             staff = staff_people(self._staff.records) if self._staff is not None else None
             judgement = judge(match(learners, staff), run_date(ctx.now), valid_days=opts.valid_days,
                               new_hire_days=opts.new_hire_days, expiring_days=opts.expiring_days)
@@ -115,7 +126,7 @@ class TrainingCheck(Check[TrainingOptions]):
             check_id=self.meta.id,
             roster=self._roster.path.name,
             staff=self._staff.path.name if self._staff is not None else None,
-            has_phishing=self._roster.has_phishing,
+            has_phishing=self._roster.has_phishing or bool(self._phishing),
             customer_data=list(ctx.config.organization.customer_data),
         )
         findings, facts = build(judgement, sources)

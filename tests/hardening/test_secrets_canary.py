@@ -113,7 +113,7 @@ def with_secrets(config: Path, made: dict[str, Path], api_url: str, failing_url_
         {"name": "Canary borg", "type": "borg", "repository": str(made["borg"]),
          "passphrase_file": str(made["secrets"] / "borg-passphrase")},
     ]
-    if failing_url_job:  # nothing listens on port 9: this job (and so the check) ends as `error`
+    if failing_url_job:  # nothing listens on port 9: this job ends as its own `error` finding
         jobs.append({"name": "Canary REST", "type": "restic", "password_file": str(made["secrets"] / "restic-password"),
                      "repository": f"rest:http://backup:{URL_SECRET}@127.0.0.1:9/", "timeout_s": 30})
     checks["backups"] = [*checks.get("backups", []), *jobs]
@@ -175,8 +175,10 @@ def test_every_command_ran_and_wrote_its_files(everything: dict[str, Any]) -> No
     written = {p.name for p in everything["written"]}
     assert {"posture-plan.md", "posture-plan.html", "posture-results.json", "posture-plan-staff.md",
             "history.sqlite"} <= written
-    assert "posture: backups: could not complete:" in everything["output"]  # the REST job, as intended
-    assert "backup:***@127.0.0.1:9" in everything["output"]  # the URL's password, masked in restic's message
+    # The REST job fails, as intended: its own error finding; the other jobs are still judged.
+    assert "posture: backups: 1 item(s) could not be checked" in everything["output"]
+    ledger = (everything["root"] / "out/ledger-accounting/posture-results.json").read_text()
+    assert "backup:***@127.0.0.1:9" in ledger  # the URL's password, masked in restic's message
     assert all(re.fullmatch(r"/range/[0-9A-F]{5}", r["path"]) for r in everything["requests"])
 
 

@@ -151,16 +151,24 @@ def test_start_screen_writes_the_starter_and_never_overwrites(app_for: Any, tmp_
         await pilot.press(*"acme", "enter")
         created = tmp_path / "acme.yaml"
         assert created.read_text(encoding="utf-8") == starter
-        # The starter enables the ports check, which this test's registry lacks: shown, not a crash.
-        await wait_until(pilot, lambda: "cannot be used yet" in screen_text(app), "the problem box")
-        assert "no check named 'ports' is installed" in await shown(pilot)
+        # The starter validates as written: it opens straight onto the overview.
+        await wait_until(pilot, lambda: "Example Business" in screen_text(app), "the overview")
         created.write_text("# mine\n", encoding="utf-8")
-        await pilot.press("n", *"acme.yaml", "enter")
+        await pilot.press("o", "n", *"acme.yaml", "enter")  # back to the start screen, the same name again
         assert created.read_text(encoding="utf-8") == "# mine\n"  # an existing file is opened, never overwritten
-        text = await shown(pilot)
-        assert "acme.yaml cannot be used yet" in text and "the config must be a mapping" in text
+        await wait_until(pilot, lambda: "cannot be used yet" in screen_text(app), "the problem box")
+        assert "the config must be a mapping" in await shown(pilot)
 
     drive(app, scenario, size=(200, 30))
+    (tmp_path / "acme.yaml").write_text("# mine\n", encoding="utf-8")
+    again = app_for(None)
+
+    async def never_overwrites(pilot: Any) -> None:
+        await pilot.press("n", *"acme.yaml", "enter")
+        assert (tmp_path / "acme.yaml").read_text(encoding="utf-8") == "# mine\n"
+        assert "already exists; not overwriting it" in await shown(pilot)
+
+    drive(again, never_overwrites, size=(200, 30))
 
 
 def test_help_and_command_palette(app_for: Any, tmp_path: Path) -> None:

@@ -86,7 +86,9 @@ def test_bad_evidence_stops_the_run_before_any_check_runs(tmp_path: Path) -> Non
     config, registry = _config(tmp_path, {"badevidence": {}, "finds": {}})
     with pytest.raises(ConfigError) as caught:
         Runner(config, registry).prepare()
-    assert caught.value.lines() == ["evidence/x.txt:3: MinimumPasswordLength: expected a number"]
+    # Located at the config key of the check that read it, still naming the evidence file and its line.
+    assert caught.value.lines() == [f"{tmp_path / 'posture.yaml'}:5:3: checks.badevidence: "
+                                    "evidence/x.txt:3: MinimumPasswordLength: expected a number"]
 
 
 def test_only_runs_the_selected_checks_and_marks_the_rest_skipped(tmp_path: Path) -> None:
