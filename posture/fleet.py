@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from posture.errors import ExitCode
+from posture.mdtext import cell, md
 from posture.store import DEFAULT_SCHEDULE_DAYS, RunSummary, Store, open_store
-from reports.text import cell, md
 
 TRACKING_TABLE = "tracking"  # added by the migration that brings per-finding tracking; until then, not shown
 NO_TRACKING = ("Overdue actions and accepted risks about to expire: this history holds no action tracking, "

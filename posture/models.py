@@ -106,6 +106,22 @@ def _finding_id(check: str, key: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class StaffSection:
+    """What a check shows in the staff edition: a heading, sentences, and a table of counts.
+
+    The staff edition renders these fields and nothing else of the check, so a check leaves out what is
+    sensitive by construction (no addresses, ports, versions, account or people's names) instead of
+    the report scrubbing finished text.
+    """
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()  # a list of asks, one sentence each
+    columns: tuple[str, ...] = ()  # the table's header; the first column labels the rows
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class CheckResult:
     check: str
     title: str
@@ -115,6 +131,7 @@ class CheckResult:
     duration_s: float = 0.0
     # Check-specific figures the plan may quote (coverage, restore point, tool versions...). JSON-safe.
     facts: dict[str, Any] = field(default_factory=dict)
+    staff: StaffSection | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from posture.models import (
     Plan,
     Reference,
     Severity,
+    StaffSection,
     Status,
 )
 from posture.yamlsrc import read_text_limited
@@ -56,7 +57,7 @@ def to_dict(a: Assessment, findings: bool = True) -> dict[str, Any]:
         "finished": a.finished.isoformat(),
         "checks": [
             {"id": c.check, "title": c.title, "status": c.status.value, "error": c.error,
-             "duration_s": c.duration_s, "facts": c.facts}
+             "duration_s": c.duration_s, "facts": c.facts, "staff": _staff_to_dict(c.staff)}
             for c in a.checks
         ],
         "findings": [finding_to_dict(f) for f in a.findings] if findings else [],
@@ -88,6 +89,24 @@ def to_dict(a: Assessment, findings: bool = True) -> dict[str, Any]:
             "unchanged": list(a.drift.unchanged),
         },
     }
+
+
+def _staff_to_dict(s: StaffSection | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {"title": s.title, "paragraphs": list(s.paragraphs), "items": list(s.items), "columns": list(s.columns),
+            "rows": [list(row) for row in s.rows]}
+
+
+def _staff(r: _Reader, d: dict[str, Any] | None, where: str) -> StaffSection | None:
+    if d is None:
+        return None
+    rows = r.get(d, "rows", list, where)
+    return StaffSection(
+        title=r.get(d, "title", str, where), paragraphs=r.strings(d, "paragraphs", where),
+        items=r.strings(d, "items", where), columns=r.strings(d, "columns", where),
+        rows=tuple(r.strings({"row": row}, "row", f"{where}.rows[{i}]") for i, row in enumerate(rows)),
+    )
 
 
 def dumps(a: Assessment) -> str:
@@ -207,6 +226,7 @@ def from_dict(data: Any, path: Path | str = "<results>") -> Assessment:
             status=r.convert(f"{where}.status", CheckStatus, r.get(cd, "status", str, where)),
             findings=tuple(by_check.pop(cid, [])), error=r.get(cd, "error", str, where),
             duration_s=r.get(cd, "duration_s", float, where), facts=r.get(cd, "facts", dict, where),
+            staff=_staff(r, r.get(cd, "staff", dict, where, optional=True), f"{where}.staff"),
         ))
     if by_check:
         raise r.fail("findings", f"findings name checks not in checks[]: {sorted(by_check)}")

@@ -20,8 +20,9 @@ from urllib.parse import quote
 
 from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Severity, Status
 from posture.planner import WINDOW
+from reports import RendererWriter
 from reports import markdown as plan
-from reports.text import scrub, slug
+from reports.text import slug
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _TASK_BOX = '<input type="checkbox" disabled> '
@@ -93,7 +94,7 @@ def chunks(assessment: Assessment, audience: str = "consultant") -> Iterator[str
     parts: list[Iterable[str]] = [_header(a, staff), _summary(a, staff, toc), _actions(a, staff, toc),
                                   _notifications(a, toc)]
     if staff:
-        parts.append(_training(a, toc))
+        parts.append(_staff_sections(a, toc))
     else:
         parts += [_drift(a, toc), _findings(a, toc), _checks(a, toc)]
     parts.append(_about(staff, toc))
@@ -215,7 +216,6 @@ def _actions(a: Assessment, staff: bool, toc: _Toc) -> Iterable[str]:
 def _actions_body(a: Assessment, staff: bool, heading: str, headings: dict[int, str],
                   by_priority: dict[int, list[Action]]) -> Iterator[str]:
     yield heading
-    redact = plan._sensitive_strings(a) if staff else []
     new = set(a.drift.new) if a.drift else set()
     for priority, actions in sorted(by_priority.items()):
         yield headings[priority]
@@ -230,15 +230,16 @@ def _actions_body(a: Assessment, staff: bool, heading: str, headings: dict[int, 
             loose = len(run) > 1
             yield f"<h4>{plan.PHASE_TITLES[run[0].phase]}</h4>\n<ul>\n"
             for action in run:
-                body = _action(a, action, staff, redact, new)
+                body = _action(a, action, staff, new)
                 yield (f'<li class="task"><p>{_TASK_BOX}{body}</p>\n</li>\n' if loose
                        else f'<li class="task">{_TASK_BOX}{body}</li>\n')
             yield "</ul>\n"
 
 
-def _action(a: Assessment, action: Action, staff: bool, redact: list[str], new: set[str]) -> str:
+def _action(a: Assessment, action: Action, staff: bool, new: set[str]) -> str:
     due = f"due {action.due.isoformat()}" if action.due else WINDOW[action.priority]
-    detail = scrub(action.detail, redact) if staff else action.detail
+    # The staff edition's detail has no assets in it by construction (no scrubbing of finished text).
+    detail = plan._staff_detail(action) if staff else action.detail
     is_new = bool(new and action.findings and set(action.findings) <= new)
     lines = [f"<strong>{_text(action.title)}</strong> ({due}; owner: ________)" + (f" {_NEW}" if is_new else ""),
              _text(detail)]
@@ -305,26 +306,19 @@ def _list(items: Iterable[str]) -> str:
     return "<ul>\n" + "".join(f"<li>{_text(item)}</li>\n" for item in items) + "</ul>\n"
 
 
-def _training(a: Assessment, toc: _Toc) -> list[str]:
-    training = next((c for c in a.checks if c.check == "training" and c.status is CheckStatus.OK), None)
-    if training is None:
-        return []
-    facts = training.facts
-    out = [toc.heading(2, "Training")]
-    percent = plan._coverage_percent(facts.get("coverage"))
-    if percent is not None:
-        out.append(_p(f"{percent}% of staff have current security-awareness training. Everyone should complete "
-                      "it when they join and at least once a year, phishing included."))
-    asks = plan._training_asks_text(facts)
-    if asks:
-        out.append("<ul>\n" + "".join(f"<li>{_text(ask)}</li>\n" for ask in asks) + "</ul>\n")
-    table = plan._department_table(facts)
-    if table:
-        header, rows = table
-        redact = plan._sensitive_strings(a)
-        out.append(_table(["Department", *(_text(h) for h in header)],
-                          [[_cell(scrub(dept, redact, "a department")), *(str(n) for n in counts)]
-                           for dept, counts in rows]))
+def _staff_sections(a: Assessment, toc: _Toc) -> list[str]:
+    """Each check's own section for staff, field by field from what the check declared (as the Markdown)."""
+    out: list[str] = []
+    for check in a.checks:
+        section = check.staff
+        if check.status is not CheckStatus.OK or section is None:
+            continue
+        out.append(toc.heading(2, section.title))
+        out += [_p(_text(paragraph)) for paragraph in section.paragraphs]
+        if section.items:
+            out.append(_list(section.items))
+        if section.columns and section.rows:
+            out.append(_table([_text(c) for c in section.columns], [[_cell(v) for v in row] for row in section.rows]))
     return out
 
 
@@ -448,3 +442,6 @@ def _about(staff: bool, toc: _Toc) -> list[str]:
         out.append(_p("This staff edition leaves out addresses, ports, versions, account names and evidence. "
                       "The consultant holds the full report."))
     return out
+
+
+WRITER = RendererWriter("html", "posture-plan.html", "posture-plan-staff.html", render, streamer=chunks)

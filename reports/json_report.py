@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from posture.models import Assessment
 from posture.results import dumps, iter_json
+from reports import RendererWriter
 
 
 def render(assessment: Assessment, audience: str = "consultant") -> str:
@@ -14,3 +15,8 @@ def render(assessment: Assessment, audience: str = "consultant") -> str:
 
 def chunks(assessment: Assessment, audience: str = "consultant") -> Iterator[str]:
     return iter_json(assessment)
+
+
+# The JSON holds everything (evidence, addresses): it is never part of the staff edition.
+WRITER = RendererWriter("json", "posture-results.json", "posture-results.json", render, consultant_only=True,
+                        streamer=chunks)

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from importlib import resources
 
-from posture.catalogue import load_data_yaml
+from posture.api import load_data_yaml
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from pydantic import BaseModel
-
 from checks.ports.inventory import inventory, scanned_summary
 from checks.ports.judge import Judge, merge
 from checks.ports.nmapxml import ScanRun, read_nmap_xml
@@ -21,15 +19,12 @@ from checks.ports.profiles import DEFAULT_TIMEOUT_S, TablePorts, nmap_passes
 from checks.ports.scanner import PassResult, find_nmap, run_pass, running_as_root
 from checks.ports.scope import IPAddress, ResolvedScope, Scope
 from checks.ports.services import load_services
-from posture.check import Check, CheckContext, CheckMeta
-from posture.config import Config
-from posture.errors import Cancelled, CheckFailed
-from posture.models import Finding, Status
+from posture.api import Cancelled, Check, CheckContext, CheckFailed, CheckMeta, Config, Finding, Status
 
 _LISTED_ADDRESSES = 256  # facts list the scanned addresses up to this many, else count them
 
 
-class PortsCheck(Check):
+class PortsCheck(Check[PortsOptions]):
     meta = CheckMeta(
         id="ports",
         title="Open ports and exposed services",
@@ -45,7 +40,7 @@ class PortsCheck(Check):
         self._scope: Scope | None = None
         self._imports: list[ScanRun] = []
 
-    def describe_evidence(self, options: BaseModel, config: Config) -> list[str]:
+    def describe_evidence(self, options: PortsOptions, config: Config) -> list[str]:
         assert isinstance(options, PortsOptions)
         lines = []
         if options.live_scan:
@@ -55,8 +50,8 @@ class PortsCheck(Check):
         lines += [f"nmap XML: {path}" for path in options.nmap_xml]
         return lines
 
-    def prepare(self, ctx: CheckContext) -> None:
-        options: PortsOptions = ctx.options
+    def prepare(self, ctx: CheckContext[PortsOptions]) -> None:
+        options = ctx.options
         if not ctx.config.scope.targets:
             raise ctx.config.locate(("scope", "targets"), "the ports check needs at least one target to scan or judge")
         self._scope = Scope.from_config(ctx.config)
@@ -67,8 +62,8 @@ class PortsCheck(Check):
                 raise ctx.config.locate(("checks", "ports", "nmap_xml", index), f"no such file: {path}")
             self._imports.append(read_nmap_xml(path, display=str(path)))
 
-    def run(self, ctx: CheckContext) -> Iterable[Finding]:
-        options: PortsOptions = ctx.options
+    def run(self, ctx: CheckContext[PortsOptions]) -> Iterable[Finding]:
+        options = ctx.options
         if self._scope is None:
             self.prepare(ctx)
         assert self._scope is not None

@@ -35,10 +35,7 @@ from checks.ports.nmapxml import HostObs, PortObs, ScanRun
 from checks.ports.scope import IPAddress, Refusal, ResolvedScope, TargetSpec
 from checks.ports.services import ServiceRule, ServiceTable, Setting
 from checks.ports.versions import VersionVerdict, identify, judge_version
-from posture.catalogue import load_catalogue
-from posture.check import PreviousRun
-from posture.config import Config
-from posture.models import Finding, Severity, Status
+from posture.api import Config, Finding, PreviousRun, Severity, Status, load_catalogue
 
 CHECK_ID = "ports"
 

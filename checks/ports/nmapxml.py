@@ -25,8 +25,7 @@ from xml.sax.xmlreader import AttributesImpl, Locator
 
 import defusedxml.sax
 
-from posture.errors import InputError
-from posture.evidence import read_limited
+from posture.api import InputError, read_limited
 
 MAX_XML_BYTES = 256 * 1024 * 1024
 PROTOCOLS = frozenset({"tcp", "udp", "sctp", "ip"})

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from posture.errors import CheckFailed
+from posture.api import CheckFailed
 
 PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
     "quick": {"tcp": ("--top-ports", "100")},

@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from checks.ports.addresses import AddressError, IPAddress, IPNetwork, normalise, parse_network, special_range
-from posture.config import Config, Target
-from posture.errors import CheckFailed, ConfigError, InputError
+from posture.api import CheckFailed, Config, ConfigError, InputError, Target
 
 Resolver = Callable[[str], list[str]]
 

@@ -20,8 +20,7 @@ import yaml
 
 from checks.ports.nmapxml import PortObs
 from checks.ports.versions import version_key
-from posture.catalogue import load_catalogue
-from posture.models import Severity
+from posture.api import Severity, load_catalogue
 
 EXPOSURES = ("internet", "internal")
 _UNIDENTIFIED = frozenset({"", "unknown", "tcpwrapped"})

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from checks.ports.nmapxml import PortObs
-from posture.models import Severity
+from posture.api import Severity
 
 if TYPE_CHECKING:
     from checks.ports.services import VersionRule

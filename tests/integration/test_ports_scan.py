@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from checks.ports import PortsCheck
+from posture.assess import AssessmentRun
 from posture.check import CheckContext
 from posture.errors import Cancelled, CheckFailed
 from posture.models import CheckStatus, Finding, Severity, Status
 from posture.registry import default_registry
-from posture.runner import Runner
 from posture.testing import config_from_dict, context_for, minimal_config, run_check
 from tests.conftest import need_tools
 from tests.integration.test_ports_listeners import (
@@ -194,7 +194,7 @@ def test_runner_end_to_end_records_authorization_and_plans_containment(
         placed: dict[str, dict[str, Listening]], tmp_path: Path) -> None:
     data = minimal_config(scope=scope_for(placed), incident=INCIDENT,
                           checks={"ports": {"profile": "quick", "ports": all_ports(placed)}})
-    assessment = Runner(config_from_dict(tmp_path, data), default_registry(), only={"ports"}).run()
+    assessment = AssessmentRun(config_from_dict(tmp_path, data), default_registry(), only={"ports"}).run()
     [result] = [c for c in assessment.checks if c.check == "ports"]
     assert result.status is CheckStatus.OK and result.facts["authorization"].startswith("Engagement letter")
     assert assessment.scope["authorization"].startswith("Engagement letter")

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from checks.ports import PortsCheck
+from posture.assess import AssessmentRun
 from posture.check import CheckContext
 from posture.errors import Cancelled, CheckFailed, ConfigError, InputError, ToolMissing
 from posture.models import CheckStatus, Status
-from posture.runner import Runner
 from posture.testing import config_from_dict, context_for, minimal_config, run_check
 
 SCOPE = {"authorization": "Signed by the owner", "targets": [{"address": "127.0.0.21", "name": "pc"}]}
@@ -80,7 +80,7 @@ def test_the_runner_turns_missing_nmap_into_an_error_result_not_a_pass(tmp_path:
     config = config_from_dict(tmp_path, minimal_config(scope=SCOPE, checks={"ports": {"profile": "quick"}}))
     from posture.registry import default_registry
 
-    assessment = Runner(config, default_registry(), only={"ports"}).run()
+    assessment = AssessmentRun(config, default_registry(), only={"ports"}).run()
     [result] = [c for c in assessment.checks if c.check == "ports"]
     assert result.status is CheckStatus.ERROR and "apt-get install nmap" in result.error
     assert not result.findings
