@@ -6,7 +6,6 @@ stdout carries data (paths written, JSON, schema); stderr carries progress and d
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from posture import __version__
 from posture.errors import ExitCode, PostureError, UsageError
+from posture.logsetup import add_global_options, configure_logging
 
 if TYPE_CHECKING:
     from posture.models import Assessment
@@ -28,7 +28,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="Assess a small business's security posture and write a prioritised action plan.",
     )
     parser.add_argument("--version", action="version", version=f"posture {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     scan = sub.add_parser("scan", help="run the checks and write the plan (cron-friendly)")
@@ -52,9 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the config's JSON Schema")
     sub.add_parser("checks", help="list the installed checks, built-in and third party")
 
-    plan = sub.add_parser("plan", help="re-render the plan from a results JSON without re-scanning")
-    plan.add_argument("results", type=Path)
-    _add_output_options(plan)
+    plan = sub.add_parser("plan", help="re-render a run's plan from its results JSON or its run id, without "
+                                       "re-scanning")
+    plan.add_argument("results", metavar="RESULTS_OR_RUN_ID",
+                      help="a posture-results.json, or a run id (or unique prefix) from the history")
+    plan.add_argument("--db", type=Path, help="history database, for a run id")
+    _add_output_options(plan, out_default="the results file's folder; for a run id, the current folder",
+                        format_default="markdown,html")
 
     history = sub.add_parser("history", help="list the recorded runs of a config")
     history.add_argument("config", type=Path)
@@ -66,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
     diff.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
+    new = sub.add_parser("new-check", help="create a third-party check package that passes the conformance kit")
+    new.add_argument("name", help="the check id, e.g. printers (lower case, digits, underscores)")
+    new.add_argument("--dir", type=Path, default=Path.cwd(), help="where to create posture-NAME/ (default: here)")
+
     tui = sub.add_parser("tui", help="the interactive terminal UI")
     tui.add_argument("config", type=Path, nargs="?")
     tui.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
@@ -74,15 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     fleet.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
     fleet.add_argument("--out", type=Path, help="write posture-fleet.md and posture-fleet.html here "
                        "(default: Markdown on stdout)")
+    add_global_options(parser, sub)
     from posture.trackcmd import add_parsers as add_tracking_parsers
 
     add_tracking_parsers(sub)
     return parser
 
 
-def _add_output_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, help="folder for the reports (default: the config's report.out_dir)")
-    p.add_argument("--format", help="comma-separated: markdown,json,html (default: the config's report.formats)")
+def _add_output_options(p: argparse.ArgumentParser, out_default: str = "the config's report.out_dir",
+                        format_default: str = "the config's report.formats") -> None:
+    p.add_argument("--out", type=Path, help=f"folder for the reports (default: {out_default})")
+    p.add_argument("--format", help=f"comma-separated: markdown,json,html (default: {format_default})")
     p.add_argument("--audience", choices=("consultant", "staff"),
                    help="consultant: everything; staff: no addresses, ports, versions, names or evidence")
 
@@ -90,10 +99,28 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    quiet = getattr(args, "quiet", False)
-    level = logging.DEBUG if args.verbose else logging.ERROR if quiet else logging.WARNING
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="posture: %(levelname)s: %(message)s")
+    if args.command == "tui":  # Textual owns the terminal; its run path redacts what it records
+        return _main(parser, args)
+    from posture import signals
+    from posture.redact import RedactingStream
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    restore_handlers = signals.install()  # SIGINT/TERM/HUP stop every tool and remove temporary files
+    try:
+        return _main(parser, args)
+    except Exception:  # a bug: its traceback is printed here, through the redaction, not after it
+        import traceback
+
+        traceback.print_exc()
+        return 1
+    finally:
+        restore_handlers()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    configure_logging(verbose=args.verbose, quiet=getattr(args, "quiet", False))  # onto the redacting stderr
     if not args.command:
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
@@ -104,9 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines():
             print(f"posture: {line}", file=sys.stderr)
         return int(exc.exit_code)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (posture.signals.Terminated)
+        from posture.signals import exit_status
+
         print("posture: interrupted; nothing was written", file=sys.stderr)
-        return ExitCode.INTERRUPTED
+        return exit_status(exc)
     except BrokenPipeError:
         return ExitCode.OK
 
@@ -114,69 +143,64 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _registry() -> Any:
     from posture.registry import default_registry
 
-    registry = default_registry()
-    for name, why in registry.broken.items():
-        logging.getLogger("posture").warning("check plugin %s could not be loaded: %s", name, why)
-    return registry
+    return default_registry()  # checks are imported when used; a broken one is logged then
 
 
 def _formats(args: argparse.Namespace, default: Sequence[str]) -> list[str]:
-    from reports import FORMATS
+    from posture.writers import choose
 
     if not args.format:
         return list(default)
-    chosen = [f.strip() for f in args.format.split(",") if f.strip()]
-    bad = [f for f in chosen if f not in FORMATS]
-    if bad or not chosen:
-        raise UsageError(f"--format: unknown format {', '.join(bad) or '(empty)'}; choose from {', '.join(FORMATS)}")
-    return chosen
+    try:
+        return choose(args.format.split(","))
+    except UsageError as exc:
+        raise UsageError(f"--format: {exc}") from None
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from posture.config import load_config
+    from posture.assess import AssessmentRun, open_config
     from posture.progress import ProgressLine
-    from posture.runner import Runner
     from posture.store import open_store
 
     registry = _registry()
-    config = load_config(args.config, registry)
+    config = open_config(args.config, registry)
     formats = _formats(args, config.report.formats)
     only = {c.strip() for c in args.only.split(",")} if args.only else None
     if only:
         unknown = only - set(config.enabled_checks)
         if unknown:
             raise UsageError(f"--only: not enabled in {args.config}: {', '.join(sorted(unknown))}")
+    # Resolved (and so checked) before the scan: a bad report folder is a config error, not a lost run.
+    out_dir = args.out or config.resolve(config.report.out_dir)
     history = None if args.no_history else open_store(args.db)
-    previous = _previous(history, config.identity)
-    runner = Runner(config, registry, only=only, previous=previous, tracking=_tracking(history, config.identity))
-    runner.prepare()
+    run = AssessmentRun(config, registry, history=history, only=only)
+    if history is not None and run.previous is None and run.history_note.startswith("could not"):
+        print(f"posture: warning: {run.history_note}", file=sys.stderr)
+    run.prepare()
     show = ProgressLine.for_stream(sys.stderr, enabled=not args.quiet)
-    assessment = None
     try:
-        for event in runner.events():
+        for event in run.events():
             show.update(event)
-            assessment = getattr(event, "assessment", assessment)
     except KeyboardInterrupt:
-        runner.cancel()
+        run.cancel()
         show.close()
-        runner.wait_stopped()  # so no nmap or restic outlives the run
+        run.wait_stopped()  # so no nmap or restic outlives the run
         raise
     show.close()
-    assert assessment is not None
-    _say_what_is_incomplete(assessment)
-    out_dir = args.out or config.resolve(config.report.out_dir)
-    audience = args.audience or config.report.audience
-    written = _write(assessment, out_dir, formats, audience)
-    if history is not None:
-        _record(history, assessment, config)
-    for path in written:
+    assert run.results is not None
+    _say_what_is_incomplete(run.results)
+    published = run.publish(out_dir=out_dir, formats=formats, audience=args.audience)
+    recorded = history is None or published.recorded
+    for warning in published.warnings:
+        print(f"posture: {warning}", file=sys.stderr)
+    for path in published.reports:
         print(path)
-    alert_failed = _alerts(config, assessment, args)
-    code = exit_code(assessment, args.fail_on)
+    code = exit_code(run.results, args.fail_on)
     # A cron job that relies on the alert must hear that it was lost, even over "findings" or "incomplete".
-    if alert_failed and args.strict_alerts:
+    if published.alert_failed and args.strict_alerts:
         return ExitCode.OUTPUT
-    return code
+    # The README's table: 4 when the reports *or the history* could not be written (the reports are kept).
+    return ExitCode.OUTPUT if not recorded else code
 
 
 def _say_what_is_incomplete(assessment: Assessment) -> None:
@@ -193,69 +217,15 @@ def _say_what_is_incomplete(assessment: Assessment) -> None:
         unchecked[finding.check] = unchecked.get(finding.check, 0) + 1
     for check_id, count in unchecked.items():
         print(f"posture: {check_id}: {count} item(s) could not be checked; see the report", file=sys.stderr)
-
-
-def _tracking(history: Any, config_id: str) -> Any:
-    """What people recorded for this config (owners, status, accepted risks); none when history is off."""
-    if history is None:
-        return None
-    from posture.errors import OutputError
-    from posture.store.tracking import load_tracking
-
-    try:
-        return load_tracking(history, config_id)
-    except OutputError as exc:
-        print(f"posture: warning: the tracking state could not be read, so the plan shows none: {exc}",
-              file=sys.stderr)
-        return None
-
-
-def _previous(history: Any, config_id: str) -> Assessment | None:
-    if history is None:
-        return None
-    try:
-        previous: Assessment | None = history.latest(config_id)
-        return previous
-    except PostureError as exc:
-        print(f"posture: warning: {exc}; comparing with no previous run", file=sys.stderr)
-        return None
-
-
-def _record(history: Any, assessment: Assessment, config: Any) -> None:
-    try:
-        history.record(assessment, client=config.client_id, schedule_days=config.scan_every_days)
-    except PostureError as exc:
-        print(f"posture: warning: the reports are written, but the run was not recorded: {exc}", file=sys.stderr)
-
-
-def _write(assessment: Assessment, out_dir: Path, formats: list[str], audience: str) -> list[Path]:
-    import uuid
-
-    from reports import write_reports
-
-    # The id goes into the results JSON before it is written, so the file and the history agree.
-    assessment.run_id = assessment.run_id or uuid.uuid4().hex[:12]
-    if audience == "staff" and "json" in formats:
-        print("posture: note: the staff edition has no JSON (it would carry the evidence)", file=sys.stderr)
-    return write_reports(assessment, out_dir, formats, audience)
-
-
-def _alerts(config: Any, assessment: Assessment, args: argparse.Namespace) -> bool:
-    """Send the configured alert; True when it failed. Never blocks the reports (already written)."""
-    if config.alerts is None:
-        return False
-    from posture.alerts import send_alert
-
-    try:
-        return not send_alert(config.alerts, assessment)
-    except Exception as exc:  # noqa: BLE001 - send_alert never raises by design; belt and braces
-        logging.getLogger("posture.alerts").error("alert not sent: %s", type(exc).__name__)
-        return True
+    if not assessment.assessed:
+        print("posture: nothing was assessed: no check ran to completion", file=sys.stderr)
 
 
 def exit_code(assessment: Assessment, fail_on: str) -> int:
     from posture.models import Severity
 
+    if not assessment.assessed:  # no check completed: never "no problems"
+        return ExitCode.INCOMPLETE
     if fail_on != "none":
         threshold = Severity(fail_on)
         if any(f.severity.at_least(threshold) for f in assessment.failing):
@@ -266,12 +236,11 @@ def exit_code(assessment: Assessment, fail_on: str) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from posture.config import load_config
-    from posture.runner import Runner
+    from posture.preflight import load_checked
 
     registry = _registry()
-    config = load_config(args.config, registry)
-    Runner(config, registry).prepare()
+    config = load_checked(args.config, registry)
+    config.resolve(config.report.out_dir)  # refused here, as `scan` would refuse it
     print(f"{args.config}: OK ({config.mode} mode; checks: {', '.join(config.enabled_checks)})")
     for check_id in config.enabled_checks:
         check = registry.require(check_id)
@@ -281,18 +250,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from importlib import resources
+    from posture.assess import create_starter_config
 
-    path: Path = args.path
-    if path.exists():
-        raise UsageError(f"{path} already exists; not overwriting it")
-    text = resources.files("posture.data").joinpath("starter.yaml").read_text(encoding="utf-8")
-    try:
-        with open(path, "x", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    print(path)
+    print(create_starter_config(args.path))
     return ExitCode.OK
 
 
@@ -307,23 +267,42 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_checks(args: argparse.Namespace) -> int:
     registry = _registry()
+    registry.load_all()
     for check_id in registry.ids():
-        check = registry.require(check_id)
+        check = registry.get(check_id)
+        if check is None:
+            continue
         origin = registry.origins[check_id]
         kind = "built-in" if origin.startswith("checks.") else "plugin"
-        print(f"{check_id:<16} {kind:<9} {check.meta.title}  [{', '.join(check.meta.weaknesses)}]")
+        needs = f"  needs: {', '.join(sorted(check.meta.needs))}" if check.meta.needs else ""
+        print(f"{check_id:<16} {kind:<9} {check.meta.title}  [{', '.join(check.meta.weaknesses)}]{needs}")
     for name, why in registry.broken.items():
         print(f"{name:<16} BROKEN    {why}")
     return ExitCode.OK
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from posture.results import load_results
+    """Re-render a run's plan from its results JSON, or from the history database by run id."""
+    from posture.assess import write_reports
+    from posture.diffcmd import load_side
 
-    assessment = load_results(args.results)
+    assessment = load_side(args.results, args.db)
     formats = _formats(args, ["markdown", "html"])
-    out_dir = args.out or args.results.parent
-    for path in _write(assessment, out_dir, formats, args.audience or "consultant"):
+    from_file = Path(args.results).is_file()
+    out_dir = args.out or (Path(args.results).parent if from_file else Path.cwd())
+    notes: list[str] = []
+    written = write_reports(assessment, out_dir, formats, args.audience or "consultant", notes)
+    for note in notes:
+        print(f"posture: {note}", file=sys.stderr)
+    for path in written:
+        print(path)
+    return ExitCode.OK
+
+
+def cmd_new_check(args: argparse.Namespace) -> int:
+    from posture.template import new_check
+
+    for path in new_check(args.name, args.dir):
         print(path)
     return ExitCode.OK
 
@@ -380,7 +359,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "scan": cmd_scan, "validate": cmd_validate, "init": cmd_init, "schema": cmd_schema, "checks": cmd_checks,
-    "plan": cmd_plan, "history": cmd_history, "diff": cmd_diff, "tui": cmd_tui,
+    "plan": cmd_plan, "history": cmd_history, "diff": cmd_diff, "tui": cmd_tui, "new-check": cmd_new_check,
     "fleet": cmd_fleet, "track": cmd_track, "accept": cmd_accept,
 }
 

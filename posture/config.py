@@ -15,17 +15,44 @@ import os
 import re
 import types
 import typing
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    RootModel,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
+from posture import redact
 from posture.errors import ConfigError, InputError
 from posture.yamlsrc import KeyPath, Located, dotted, load_yaml
 
-if TYPE_CHECKING:
-    from posture.registry import Registry
+
+class CheckSource(Protocol):
+    """What the loader needs to know about the installed checks (posture.registry.Registry is one).
+
+    A protocol, so the config depends on neither the registry nor the Check class.
+    """
+
+    @property
+    def broken(self) -> Mapping[str, str]: ...  # check id -> why it could not be loaded
+
+    def ids(self) -> list[str]: ...
+
+    def options_model(self, check_id: str) -> type[BaseModel] | None: ...  # None: not installed or broken
+
+    def always_running(self) -> list[str]: ...  # checks that run even without a config section
+
+    def describe(self, check_id: str) -> str: ...
 
 CONFIG_VERSION = 1
 
@@ -51,23 +78,61 @@ class Contacts(Strict):
     law_enforcement: str = ""
 
 
+# The regulated kinds of organization the notification rules name (posture/data/notifications.yaml).
+Sector = Literal[
+    "hipaa_covered_entity", "hipaa_business_associate", "health_app", "tax_preparer", "mortgage_broker",
+    "auto_dealer", "title_escrow", "non_bank_financial", "nydfs_licensee", "sec_adviser", "broker_dealer",
+    "card_merchant",
+]
+_SECTOR_ENUM = {"enum": list(typing.get_args(Sector))}
+# One sector or a list of them; the loader makes it a list.
+Sectors = Annotated[list[Sector], WithJsonSchema({
+    "anyOf": [_SECTOR_ENUM, {"type": "array", "items": _SECTOR_ENUM}],
+    "description": "regulated kinds the notification rules name (one or a list)"})]
+# Where people live. A bare two-letter code is a US state (as people type them: TX, CA); `US-CA` says the
+# same unambiguously. Canada, the UK, the EU and Australia have their own codes, so `CA` is never Canada.
+FOREIGN_REGIONS = {"EU": "EU", "UK": "UK", "GB": "UK", "CANADA": "CAN", "CAN": "CAN", "AU": "AU", "AUSTRALIA": "AU"}
+
+
+def region_code(written: str) -> str | None:
+    """The canonical code of a residents key (TX, US-TX -> TX; Canada -> CAN; GB -> UK), None if unknown."""
+    key = written.strip().upper()
+    state = key.removeprefix("US-")
+    if state in US_STATES:
+        return state
+    return FOREIGN_REGIONS.get(key)
+
+
 class Organization(Strict):
     name: str = Field(min_length=1)
     industry: str = ""
+    sector: Sectors = Field(default_factory=list)
     customer_data: list[CustomerData] = []
-    residents: dict[str, int] = Field(default_factory=dict, description="affected people by US state code, or EU")
+    residents: dict[str, int] = Field(
+        default_factory=dict,
+        description="people whose data is held, by US state (TX or US-TX), Canada, UK, EU or AU")
     context_words: list[str] = []
     contacts: Contacts = Contacts()
+
+    @field_validator("sector", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @field_validator("residents")
     @classmethod
     def _known_regions(cls, value: dict[str, int]) -> dict[str, int]:
+        out: dict[str, int] = {}
         for region, count in value.items():
-            if region.upper() not in US_STATES and region.upper() != "EU":
-                raise ValueError(f"{region!r} is not a US state code or EU")
+            code = region_code(region)
+            if code is None:
+                raise ValueError(f"{region!r} is not a US state code (TX or US-TX), Canada, UK, EU or AU")
             if count < 0:
                 raise ValueError(f"{region}: a count cannot be negative")
-        return {region.upper(): count for region, count in value.items()}
+            if code in out:
+                raise ValueError(f"{region}: the same place is listed twice")
+            out[code] = count
+        return out
 
 
 IncidentKind = Literal["virus", "ransomware", "ddos", "data_theft", "hardware_failure", "unknown"]
@@ -79,6 +144,50 @@ class Incident(Strict):
     compromised_assets: list[str] = []
     personal_data_exposed: Literal["yes", "no", "unknown"] = "unknown"
     first_compromise: date | None = Field(default=None, description="earliest known attacker activity")
+    # The events notification clocks start from besides discovery (posture/notify.py).
+    determined: date | None = Field(default=None, description="date the breach was confirmed (determination)")
+    investigation_ended: date | None = Field(default=None, description="date the investigation concluded")
+    residents_notified: date | None = Field(default=None, description="date the affected people were notified")
+
+    @field_validator("discovered")
+    @classmethod
+    def _discovered_plausible(cls, value: date) -> date:
+        return plausible_past_date(value)
+
+    @field_validator("determined", "investigation_ended", "residents_notified")
+    @classmethod
+    def _clock_dates_plausible(cls, value: date | None) -> date | None:
+        # Notification deadlines are counted from these: 9999-12-31 would overflow, 0001-01-01 is a typo.
+        # A planned date (the notice going out next week) is fine.
+        if value is not None and not EARLIEST_DATE <= value <= date.today() + timedelta(days=366):
+            raise ValueError(f"{value} is not a plausible date (from {EARLIEST_DATE} to a year from today)")
+        return value
+
+    @field_validator("first_compromise")
+    @classmethod
+    def _compromise_before_discovery(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is None:
+            return None
+        plausible_past_date(value)
+        discovered = info.data.get("discovered")
+        if isinstance(discovered, date) and value > discovered:
+            # It decides which snapshot the plan calls clean: a later date would pick one made after the attack.
+            raise ValueError(f"{value} is after incident.discovered ({discovered}); the compromise cannot "
+                             "start after it was discovered")
+        return value
+
+
+EARLIEST_DATE = date(1970, 1, 1)
+
+
+def plausible_past_date(value: date) -> date:
+    """A date that has happened, and not so long ago that it can only be a typo (0001-01-01)."""
+    # A day's grace: the consultant's clock may be a time zone ahead of the machine's.
+    if value > date.today() + timedelta(days=1):
+        raise ValueError(f"{value} is in the future; write the date it happened")
+    if value < EARLIEST_DATE:
+        raise ValueError(f"{value} is before {EARLIEST_DATE}; is the year mistyped?")
+    return value
 
 
 class Target(Strict):
@@ -91,7 +200,8 @@ class Target(Strict):
     @classmethod
     def _plain_address(cls, value: str) -> str:
         # Addresses reach nmap's command line: only address characters, never options or shell syntax.
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.:\-/]*", value):
+        # A leading ':' is IPv6 ("::1"); a leading '-' (an nmap option) never passes.
+        if not re.fullmatch(r"[A-Za-z0-9:][A-Za-z0-9.:\-/]*", value):
             raise ValueError("must be an IP address, CIDR range or hostname")
         return value
 
@@ -120,20 +230,31 @@ class Scope(Strict):
             try:
                 ipaddress.ip_network(item, strict=False)
             except ValueError:
-                if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.\-]*", item):
+                # Only the characters of addresses, networks and names here; the ports check's scope
+                # parser decides what each spelling means (and refuses the ambiguous ones, located).
+                if not re.fullmatch(r"[A-Za-z0-9:][A-Za-z0-9.:\-/]*", item):
                     raise ValueError(f"{item!r} is not an address, network or hostname") from None
         return value
 
 
-ReportFormat = Literal["markdown", "json", "html", "pdf", "docx", "csv"]
-
-
 class ReportSettings(Strict):
     out_dir: str = "reports"
-    formats: list[ReportFormat] = ["markdown", "json", "html"]
+    formats: list[str] = Field(default=["markdown", "json", "html"],
+                               description="report formats: markdown, json, html, or any installed writer's")
     audience: Literal["consultant", "staff"] = "consultant"
     # The staff edition names each action's owner only when the consultant allows it.
     staff_owners: bool = False
+
+    @field_validator("formats")
+    @classmethod
+    def _installed(cls, value: list[str]) -> list[str]:
+        from posture.writers import formats  # a writer is a plugin: the installed ones, by entry point
+
+        known = formats()
+        unknown = [f for f in value if f not in known]
+        if unknown:
+            raise ValueError(f"unknown report format {unknown[0]!r}; installed: {', '.join(known)}")
+        return value
 
 
 class Alerts(Strict):
@@ -199,6 +320,8 @@ class Config(Strict):
         devices live is refused, and a relative path whose file really lies outside the config's
         folder is read with a warning. See `_refuse_secret_places`.
         """
+        if _CONTROL_IN_PATH.search(str(relative)):  # a tab or newline in a path is a typo, NUL a crash
+            raise self._locate_value(str(relative), "a path cannot contain control characters (tab, newline, NUL...)")
         path = Path(relative).expanduser()
         resolved = path if path.is_absolute() else self.base_dir / path
         self._check_place(str(relative), path.is_absolute(), resolved)
@@ -228,6 +351,18 @@ class Config(Strict):
                 return self._located.error(key_path, message)
         return InputError(message, path=self._path)
 
+    def locate_evidence(self, check_id: str, problem: InputError) -> InputError:
+        """A problem in an evidence file, located at the config key that names the file (the check's
+        section when no key does); the message keeps the evidence file and its line."""
+        if self._located is None or problem.path is None or _same_file(problem.path, self._path):
+            return problem
+        checks = self._located.data.get("checks") if isinstance(self._located.data, dict) else None
+        section = checks.get(check_id) if isinstance(checks, dict) else None
+        for key_path, value in _strings(section, ("checks", check_id)):
+            if _same_file(problem.path, self.base_dir / Path(value).expanduser()):
+                return self._located.error(key_path, str(problem))
+        return self._located.error(("checks", check_id), str(problem))
+
     def locate(self, key_path: KeyPath, message: str) -> InputError:
         """A located error about a key of this config (for checks that find a problem later)."""
         if self._located is None:
@@ -246,6 +381,7 @@ SECRET_FOLDERS = ("/etc/sudoers.d", "/etc/ssl/private", "/proc", "/sys", "/dev")
 SECRET_FOLDER_NAMES = frozenset({".ssh", ".gnupg", ".aws", ".password-store"})
 SECRET_FILE_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".netrc", ".git-credentials", ".pgpass"})
 _SSH_HOST_KEY = re.compile(r"ssh_host_\w+_key")
+_CONTROL_IN_PATH = re.compile("[\x00-\x1f\x7f]")
 
 
 def _is_secret_place(real: Path) -> bool:
@@ -260,6 +396,24 @@ def _is_secret_place(real: Path) -> bool:
     )
 
 
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.realpath(a) == os.path.realpath(b)
+    except (OSError, ValueError):
+        return False
+
+
+def _strings(data: Any, key_path: KeyPath) -> typing.Iterator[tuple[KeyPath, str]]:
+    if isinstance(data, dict):
+        for key, item in data.items():
+            yield from _strings(item, (*key_path, key))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _strings(item, (*key_path, index))
+    elif isinstance(data, str) and data.strip() and "\0" not in data:
+        yield key_path, data.strip()
+
+
 def _keys_holding(data: Any, value: str, key_path: KeyPath) -> typing.Iterator[KeyPath]:
     if isinstance(data, dict):
         for key, item in data.items():
@@ -271,34 +425,49 @@ def _keys_holding(data: Any, value: str, key_path: KeyPath) -> typing.Iterator[K
         yield key_path
 
 
-def load_config(path: str | Path, registry: Registry) -> Config:
+def load_config(path: str | Path, registry: CheckSource) -> Config:
     """Read, validate and type a config file; raise ConfigError listing every problem."""
     path = Path(path)
     located = load_yaml(path)
     return config_from_located(located, registry)
 
 
-def config_from_located(located: Located, registry: Registry) -> Config:
+def config_from_located(located: Located, registry: CheckSource) -> Config:
+    config, problems = config_and_problems(located, registry)
+    if problems or config is None:
+        raise ConfigError(problems)
+    return config
+
+
+def config_and_problems(located: Located, registry: CheckSource) -> tuple[Config | None, list[InputError]]:
+    """Every problem of the config itself, and the most of it that is usable despite them.
+
+    With problems, the config returned is the file less its bad keys (None when even that is not a
+    config): `posture validate` goes on to read the evidence of the checks whose sections are sound,
+    so one run shows the problems of every layer.
+    """
     data = located.data
+    redact.remember_locations(data)  # a repository's password is masked wherever it shows up later
     if not isinstance(data, dict):
-        raise ConfigError([located.error((), "the config must be a mapping of keys (version, organization, ...)")])
+        return None, [located.error((), "the config must be a mapping of keys (version, organization, ...)")]
     problems: list[InputError] = []
     if "version" in data and data["version"] != CONFIG_VERSION:
         problems.append(located.error(("version",), f"unsupported config version {data['version']!r}; "
                                       f"this posture reads version {CONFIG_VERSION}"))
-        raise ConfigError(problems)
+        return None, problems
     config: Config | None = None
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
         problems += _located_problems(exc, located, Config, ())
+        config = _usable_part(data)
     options: dict[str, BaseModel] = {}
     raw_checks = data.get("checks")
     sections: dict[Any, Any] = raw_checks if isinstance(raw_checks, dict) else {}
     for check_id, section in sections.items():
         key_path: KeyPath = ("checks", check_id)
-        check = registry.get(str(check_id))
-        if check is None:
+        model = registry.options_model(str(check_id))
+        if model is None:
             broken = registry.broken.get(str(check_id))
             hint = _did_you_mean(str(check_id), registry.ids())
             problems.append(located.error(key_path, f"the {check_id!r} check is installed but failed to load: {broken}"
@@ -309,20 +478,67 @@ def config_from_located(located: Located, registry: Registry) -> Config:
         if section is None or section is True:
             section = {}
         try:
-            options[check_id] = check.Options.model_validate(section)
+            options[check_id] = model.model_validate(section)
         except ValidationError as exc:
-            problems += _located_problems(exc, located, check.Options, key_path)
-    for check_id in registry.ids():
-        check = registry.get(check_id)
-        if check is not None and check.meta.always_runs and check_id not in sections:
-            options[check_id] = check.Options()
-    if problems or config is None:
-        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-        raise ConfigError(problems)
-    config._path = located.path
-    config._options = options
-    config._located = located
-    return config
+            problems += _located_problems(exc, located, model, key_path)
+    for check_id in registry.always_running():
+        model = registry.options_model(check_id)
+        if model is not None and check_id not in sections:
+            options[check_id] = model()
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+    if config is not None:
+        config._path = located.path
+        config._options = options
+        config._located = located
+    return config, problems
+
+
+def _usable_part(data: dict[str, Any]) -> Config | None:
+    """The config less every key pydantic refuses (a refused required key gets a stand-in)."""
+    import copy
+
+    data = copy.deepcopy(data)
+    data["checks"] = {}  # each check's section is validated on its own
+    data["version"] = CONFIG_VERSION
+    for _ in range(10):
+        try:
+            return Config.model_validate(data)
+        except ValidationError as exc:
+            changed = False
+            for err in exc.errors(include_url=False):
+                loc = _data_loc(data, err["loc"])
+                if err["type"] == "missing" or loc in (("organization",), ("organization", "name")):
+                    changed |= _stand_in(data, loc)
+                else:
+                    changed |= _remove(data, loc)
+            if not changed:
+                return None
+    return None
+
+
+def _stand_in(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
+    if loc and loc[0] == "organization":
+        organization = data.get("organization")
+        data["organization"] = {**(organization if isinstance(organization, dict) else {}), "name": "?"}
+        return True
+    return _remove(data, loc[:-1]) if len(loc) > 1 else False
+
+
+def _remove(data: Any, loc: tuple[Any, ...]) -> bool:
+    for part in loc[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not loc:
+        return False
+    if isinstance(data, dict) and loc[-1] in data:
+        del data[loc[-1]]
+        return True
+    if isinstance(data, list) and isinstance(loc[-1], int) and 0 <= loc[-1] < len(data):
+        del data[loc[-1]]
+        return True
+    return False
 
 
 def _located_problems(
@@ -374,44 +590,48 @@ def _did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """The field names of the model found by walking `loc` down from `model`."""
-    current: Any = model
-    for part in loc:
-        current = _unwrap(current)
+def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model(s) found by walking `loc` down from `model`; a union (a backup job of
+    any type) gives the names of all its members."""
+    found: list[str] = []
+    for current in _members(model):
+        if not loc:
+            if isinstance(current, type) and issubclass(current, BaseModel):
+                found += [name for name in current.model_fields if name not in found]
+            continue
+        part, rest = loc[0], loc[1:]
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(str(part))
-            if field is None:
-                return []
-            current = field.annotation
+            if field is not None:
+                found += [name for name in _fields_at(field.annotation, rest) if name not in found]
         elif typing.get_origin(current) in (list, dict):
-            current = typing.get_args(current)[-1]
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
+            found += [name for name in _fields_at(typing.get_args(current)[-1], rest) if name not in found]
+    return found
 
 
-def _unwrap(annotation: Any) -> Any:
-    """Optional[X] → X; list[X] stays for the caller to step into."""
+def _members(annotation: Any) -> list[Any]:
+    """Optional[X] → [X]; A | B → [A, B]; Annotated[X, ...] → X; a RootModel → what its root holds."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        members = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(members) == 1:
-            return members[0]
-    return annotation
+        return [m for a in typing.get_args(annotation) if a is not type(None) for m in _members(a)]
+    if isinstance(annotation, type) and issubclass(annotation, RootModel):
+        return _members(annotation.model_fields["root"].annotation)
+    return [annotation]
 
 
-def config_json_schema(registry: Registry) -> dict[str, Any]:
+def config_json_schema(registry: CheckSource) -> dict[str, Any]:
     schema = Config.model_json_schema()
     defs = schema.setdefault("$defs", {})
     checks_props = {}
     for check_id in registry.ids():
-        check = registry.get(check_id)
-        assert check is not None
+        model = registry.options_model(check_id)
+        if model is None:
+            continue  # broken: `posture checks` says why
         # Each check's models become top-level $defs, prefixed so two plugins' "Options" never collide.
-        sub = _prefix_refs(check.Options.model_json_schema(), f"{check_id}__")
+        sub = _prefix_refs(model.model_json_schema(), f"{check_id}__")
         defs.update(sub.pop("$defs", {}))
-        sub["description"] = check.meta.description or check.meta.title
+        sub["description"] = registry.describe(check_id)
         checks_props[check_id] = {"anyOf": [sub, {"type": "null"}, {"const": False}]}
     schema["properties"]["checks"] = {
         "type": "object",

@@ -14,9 +14,9 @@ from typing import Any
 
 from posture.drift import Comparison, compare
 from posture.errors import ExitCode
+from posture.mdtext import cell, md
 from posture.models import Assessment, Finding
 from posture.results import load_results
-from reports.text import cell, md
 
 SCHEMA = "posture/diff@1"
 GROUPS = (

@@ -4,7 +4,7 @@ Per client: the last complete run (a `--only` run is not a full picture; a clien
 shows its newest one, marked), its age against the client's schedule (`scan_every_days` in its config,
 default 7), problems by severity, new since the run before, check errors, and its problems over time
 (a small inline SVG chart in the HTML). Everything comes from the history's summary columns: the results
-JSON is never parsed, so 200 clients with a year of weekly runs each read in one query.
+JSON is never read, so 200 clients with a year of weekly runs each take two narrow queries.
 
 Worst first: most critical problems, then high, then clients overdue for a scan, then medium, low,
 new problems and age.
@@ -16,15 +16,17 @@ import argparse
 import html
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from posture.errors import ExitCode
+from posture.mdtext import cell, md
 from posture.store import DEFAULT_SCHEDULE_DAYS, RunSummary, Store, open_store
-from reports.text import cell, md
+from posture.store.tracking import expiring_by_client
 
-TRACKING_TABLE = "tracking"  # added by the migration that brings per-finding tracking; until then, not shown
+TRACKING_TABLE = "accepted_risk"  # added by migration 3 (tracking); a history without it shows no tracking
+EXPIRING_DAYS = 30  # an accepted risk ending within this many days is listed as about to expire
 NO_TRACKING = ("Overdue actions and accepted risks about to expire: this history holds no action tracking, "
                "so none are shown.")
 
@@ -38,6 +40,7 @@ class ClientStatus:
     age_days: float
     schedule_days: int
     series: tuple[tuple[str, int], ...]  # (finished, problems) of the complete runs, oldest first
+    expiring: int = 0  # accepted risks ending within EXPIRING_DAYS
 
     @property
     def overdue(self) -> bool:
@@ -63,25 +66,28 @@ class Fleet:
 
 def roll_up(store: Store, now: datetime | None = None) -> Fleet:
     now = now or datetime.now(UTC)
-    by_client: dict[str, list[RunSummary]] = defaultdict(list)
-    for run in store.runs():  # oldest first
-        by_client[run.client or run.organization].append(run)
-    clients = [_status(client, runs, now) for client, runs in by_client.items()]
+    newest, runs = store.fleet_rows()
+    by_client: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
+    for client, finished, problems, complete in runs:  # oldest first
+        by_client[client].append((finished, problems, complete))
+    tracking = store.has_table(TRACKING_TABLE)
+    expiring = expiring_by_client(store, now.date(), EXPIRING_DAYS) if tracking else {}
+    clients = [replace(_status(last, by_client[last.client], now), expiring=expiring.get(last.client, 0))
+               for last in newest]
     clients.sort(key=lambda c: (c.worst_first(), c.client.lower()))
-    return Fleet(store.label, now, tuple(clients), store.has_table(TRACKING_TABLE))
+    return Fleet(store.label, now, tuple(clients), tracking)
 
 
-def _status(client: str, runs: list[RunSummary], now: datetime) -> ClientStatus:
-    complete = [r for r in runs if r.complete]
-    last = (complete or runs)[-1]
+def _status(last: RunSummary, runs: list[tuple[str, int, bool]], now: datetime) -> ClientStatus:
     finished = datetime.fromisoformat(last.finished)
     if finished.tzinfo is None:
         finished = finished.replace(tzinfo=UTC)
+    complete = [(when, problems) for when, problems, full in runs if full]
     return ClientStatus(
-        client=client, organization=last.organization, last=last, runs=len(runs),
+        client=last.client, organization=last.organization, last=last, runs=len(runs),
         age_days=max(0.0, (now - finished).total_seconds() / 86400),
         schedule_days=last.schedule_days or DEFAULT_SCHEDULE_DAYS,
-        series=tuple((r.finished, r.failing) for r in complete or runs),
+        series=tuple(complete or [(when, problems) for when, problems, _ in runs]),
     )
 
 
@@ -104,7 +110,8 @@ def run_fleet(args: argparse.Namespace) -> int:
 
 # --- Markdown ---------------------------------------------------------------------------------------------------
 
-HEADER = ("Client", "Last run (UTC)", "Age", "Schedule", "Critical", "High", "Medium", "Low", "New", "Errors", "Runs")
+HEADER = ("Client", "Last run (UTC)", "Age", "Schedule", "Critical", "High", "Medium", "Low", "New", "Errors", "Runs",
+          "Actions", f"Accepted risks ending ≤ {EXPIRING_DAYS} d")
 
 
 def _row(c: ClientStatus) -> tuple[str, ...]:
@@ -114,7 +121,7 @@ def _row(c: ClientStatus) -> tuple[str, ...]:
         name, last.finished[:16].replace("T", " ") + (" (partial)" if c.partial_only else ""),
         age(c.age_days) + (" OVERDUE" if c.overdue else ""), f"{c.schedule_days} d", str(last.critical),
         str(last.high), str(last.medium), str(last.low), "first run" if last.new is None else str(last.new),
-        str(last.errors), str(c.runs),
+        str(last.errors), str(c.runs), last.progress or "-", str(c.expiring),
     )
 
 
@@ -158,7 +165,8 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 CSS = """
 :root { --ink: #1d232a; --muted: #5b6570; --rule: #d8dde3; --critical: #a4161a; --high: #d9480f;
         --medium: #b08900; --low: #2b7a0b; --accent: #1f5f99; }
-body { margin: 1.5rem 2rem; font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); }
+body { margin: 1.5rem 2rem; font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       color: var(--ink); }
 h1 { font-size: 1.6rem; margin: 0 0 .3rem; }
 p.meta { color: var(--muted); margin: 0 0 1rem; }
 table { border-collapse: collapse; width: 100%; }

@@ -7,11 +7,12 @@ own containment and recovery steps are always there, whatever the checks found.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from posture.catalogue import ActionSpec, Catalogue, load_catalogue
-from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Phase, Plan, Severity, Status
-from posture.notify import notification_duties
+from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Notification, Phase, Plan, Severity, Status
+from posture.notify import notification_table
 from posture.tracking import Tracking, judge
 
 DUE_DAYS = {1: 1, 2: 7, 3: 30, 4: 90}
@@ -70,8 +71,20 @@ def build_plan(assessment: Assessment, catalogue: Catalogue | None = None) -> Pl
     order = list(cat.actions)
     phases = PHASE_ORDER[mode]
     actions.sort(key=lambda a: (a.priority, phases.index(a.phase), order.index(a.id)))
-    notifications = notification_duties(assessment) if mode is Mode.INCIDENT else ()
-    return Plan(mode=mode, generated=generated, actions=tuple(actions), notifications=tuple(notifications))
+    notifications, notes = notification_table(assessment)
+    actions = [_notify_by_deadline(a, notifications) for a in actions]
+    return Plan(mode=mode, generated=generated, actions=tuple(actions), notifications=tuple(notifications),
+                notification_notes=tuple(notes))
+
+
+def _notify_by_deadline(action: Action, duties: list[Notification]) -> Action:
+    """The notify action is due by the earliest legal deadline, not by its priority's window."""
+    dated = [(d.deadline, d) for d in duties if d.deadline is not None]
+    if action.phase is not Phase.NOTIFY or action.due is None or not dated:
+        return action
+    deadline, first = min(dated, key=lambda pair: pair[0])
+    note = f"Earliest legal deadline: {deadline.date()}, {first.recipient} (see the notification table)"
+    return replace(action, due=deadline.date(), notes=(*action.notes, note))
 
 
 def plan_with_tracking(assessment: Assessment, tracking: Tracking, today: date, staff_owners: bool = False) -> None:

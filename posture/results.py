@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +23,7 @@ from posture.models import (
     Plan,
     Reference,
     Severity,
+    StaffSection,
     Status,
 )
 from posture.tracking_json import view_from_dict, view_to_dict
@@ -42,7 +43,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-def to_dict(a: Assessment) -> dict[str, Any]:
+def to_dict(a: Assessment, findings: bool = True) -> dict[str, Any]:
     plan = a.plan
     return {
         "schema": SCHEMA,
@@ -57,10 +58,10 @@ def to_dict(a: Assessment) -> dict[str, Any]:
         "finished": a.finished.isoformat(),
         "checks": [
             {"id": c.check, "title": c.title, "status": c.status.value, "error": c.error,
-             "duration_s": c.duration_s, "facts": c.facts}
+             "duration_s": c.duration_s, "facts": c.facts, "staff": _staff_to_dict(c.staff)}
             for c in a.checks
         ],
-        "findings": [finding_to_dict(f) for f in a.findings],
+        "findings": [finding_to_dict(f) for f in a.findings] if findings else [],
         "plan": None if plan is None else {
             "mode": plan.mode.value,
             "generated": plan.generated.isoformat(),
@@ -75,9 +76,11 @@ def to_dict(a: Assessment) -> dict[str, Any]:
             "notifications": [
                 {"rule": n.rule, "recipient": n.recipient, "jurisdiction": n.jurisdiction,
                  "deadline": n.deadline.isoformat() if n.deadline else None, "deadline_text": n.deadline_text,
-                 "condition": n.condition, "source": n.source, "confirmed": n.confirmed}
+                 "condition": n.condition, "source": n.source, "confirmed": n.confirmed,
+                 "ordering": n.ordering, "open_points": list(n.open_points)}
                 for n in plan.notifications
             ],
+            "notification_notes": list(plan.notification_notes),
         },
         "accepted": sorted(a.accepted),
         "tracking": view_to_dict(a.tracking),
@@ -91,8 +94,57 @@ def to_dict(a: Assessment) -> dict[str, Any]:
     }
 
 
+def _staff_to_dict(s: StaffSection | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {"title": s.title, "paragraphs": list(s.paragraphs), "items": list(s.items), "columns": list(s.columns),
+            "rows": [list(row) for row in s.rows]}
+
+
+def _staff(r: _Reader, d: dict[str, Any] | None, where: str) -> StaffSection | None:
+    if d is None:
+        return None
+    rows = r.get(d, "rows", list, where)
+    return StaffSection(
+        title=r.get(d, "title", str, where), paragraphs=r.strings(d, "paragraphs", where),
+        items=r.strings(d, "items", where), columns=r.strings(d, "columns", where),
+        rows=tuple(r.strings({"row": row}, "row", f"{where}.rows[{i}]") for i, row in enumerate(rows)),
+    )
+
+
 def dumps(a: Assessment) -> str:
-    return json.dumps(to_dict(a), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return "".join(iter_json(a))
+
+
+# Long lists hold one item per line: the C encoder writes each (json's indented output is pure Python and
+# took seconds for 10,000 findings), and the file still reads and diffs line by line.
+_compact = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per item
+_ONE_PER_LINE = {("findings",), ("plan", "actions"), ("drift", "resolved")}
+
+
+def iter_json(a: Assessment) -> Iterator[str]:
+    """The results JSON piece by piece, the findings built and encoded one at a time."""
+    data = to_dict(a, findings=False)
+    data["findings"] = (finding_to_dict(f) for f in a.findings)
+    yield from _encode(data, ())
+    yield "\n"
+
+
+def _encode(value: Any, path: tuple[str, ...]) -> Iterator[str]:
+    pad = "  " * len(path)
+    if path in _ONE_PER_LINE:
+        first = True
+        for item in value:
+            yield ("[\n" if first else ",\n") + pad + "  " + _compact(item)
+            first = False
+        yield "[]" if first else f"\n{pad}]"
+    elif isinstance(value, dict) and value and any((*path, key) in _ONE_PER_LINE for key in value):
+        for n, (key, item) in enumerate(value.items()):
+            yield ("{\n" if n == 0 else ",\n") + f"{pad}  {json.dumps(key)}: "
+            yield from _encode(item, (*path, key))
+        yield f"\n{pad}}}"
+    else:
+        yield json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + pad)
 
 
 def load_results(path: Path) -> Assessment:
@@ -177,6 +229,7 @@ def from_dict(data: Any, path: Path | str = "<results>") -> Assessment:
             status=r.convert(f"{where}.status", CheckStatus, r.get(cd, "status", str, where)),
             findings=tuple(by_check.pop(cid, [])), error=r.get(cd, "error", str, where),
             duration_s=r.get(cd, "duration_s", float, where), facts=r.get(cd, "facts", dict, where),
+            staff=_staff(r, r.get(cd, "staff", dict, where, optional=True), f"{where}.staff"),
         ))
     if by_check:
         raise r.fail("findings", f"findings name checks not in checks[]: {sorted(by_check)}")
@@ -255,9 +308,12 @@ def _plan(r: _Reader, d: dict[str, Any]) -> Plan:
             deadline=r.convert(f"{w}.deadline", datetime.fromisoformat, deadline) if deadline else None,
             deadline_text=r.get(nd, "deadline_text", str, w), condition=r.get(nd, "condition", str, w),
             source=r.get(nd, "source", str, w), confirmed=r.get(nd, "confirmed", bool, w),
+            ordering=r.get(nd, "ordering", str, w, optional=True) or "",
+            open_points=r.strings(nd, "open_points", w) if "open_points" in nd else (),
         ))
     return Plan(
         mode=r.convert("plan.mode", Mode, r.get(d, "mode", str, "plan")),
         generated=r.convert("plan.generated", date.fromisoformat, r.get(d, "generated", str, "plan")),
         actions=tuple(actions), notifications=tuple(notes),
+        notification_notes=r.strings(d, "notification_notes", "plan") if "notification_notes" in d else (),
     )

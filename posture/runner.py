@@ -20,11 +20,9 @@ from typing import Any
 from posture import __version__
 from posture.check import Check, CheckContext, PreviousRun, Secrets
 from posture.config import Config
-from posture.drift import compute_drift
 from posture.errors import Cancelled, CheckFailed, ConfigError, InputError
 from posture.models import Assessment, CheckResult, CheckStatus, Finding, Mode
-from posture.planner import build_plan, plan_with_tracking
-from posture.tracking import Tracking
+from posture.redact import redact_tree
 
 log = logging.getLogger("posture.runner")
 
@@ -62,8 +60,8 @@ Event = RunStarted | CheckStarted | CheckProgress | CheckFinished | RunFinished
 @dataclass
 class _Job:
     check_id: str
-    check: Check
-    ctx: CheckContext
+    check: Check[Any]
+    ctx: CheckContext[Any]
     timeout_s: float
     started: float = 0.0
     done: bool = False
@@ -83,11 +81,9 @@ class Runner:
         previous: Assessment | None = None,
         secrets: Secrets | None = None,
         now: datetime | None = None,
-        tracking: Tracking | None = None,
     ) -> None:
         self.config = config
         self.previous = previous
-        self.tracking = tracking  # owners, status and accepted risks recorded for this config
         self.now = now or datetime.now(UTC)
         self.skipped = [c for c in config.enabled_checks if only is not None and c not in only]
         prev_run = _previous_run(previous)
@@ -95,10 +91,10 @@ class Runner:
         for check_id in config.enabled_checks:
             if check_id in self.skipped:
                 continue
-            check_cls: type[Check] = registry.require(check_id)
-            ctx = CheckContext(
+            check_cls: type[Check[Any]] = registry.require(check_id)
+            ctx: CheckContext[Any] = CheckContext(
                 config=config, options=config.options(check_id), now=self.now,
-                previous=prev_run, secrets=secrets or Secrets(),
+                previous=prev_run, secrets=secrets or Secrets(), check_id=check_id,
             )
             self._jobs[check_id] = _Job(check_id, check_cls(), ctx, check_cls.meta.timeout_s)
         self._titles = {c: registry.require(c).meta.title for c in config.enabled_checks}
@@ -116,9 +112,9 @@ class Runner:
             try:
                 job.check.prepare(job.ctx)
             except ConfigError as exc:
-                problems += exc.problems
+                problems += [self.config.locate_evidence(job.check_id, p) for p in exc.problems]
             except InputError as exc:
-                problems.append(exc)
+                problems.append(self.config.locate_evidence(job.check_id, exc))
             except CheckFailed as exc:
                 job.prepare_error = str(exc)
             except Exception as exc:  # a bug in a check must not stop the others
@@ -126,6 +122,7 @@ class Runner:
                 log.debug("prepare failed for %s\n%s", job.check_id, traceback.format_exc())
         self._prepared = True
         if problems:
+            problems.sort(key=lambda p: (p.path or "", p.line or 0, p.column or 0))
             raise ConfigError(problems)
 
     def cancel(self, check_id: str | None = None) -> None:
@@ -150,7 +147,7 @@ class Runner:
                 job.thread.join(max(0.0, deadline - time.monotonic()))
 
     def run(self) -> Assessment:
-        """Run to the end, ignoring progress."""
+        """Run to the end, ignoring progress: the raw results (posture.assess.finish gives them a plan)."""
         for event in self.events():
             if isinstance(event, RunFinished):
                 return event.assessment
@@ -166,9 +163,11 @@ class Runner:
         for job in self._jobs.values():
             if job.prepare_error:
                 results[job.check_id] = self._error(job, job.prepare_error, 0.0)
+                _log_result(results[job.check_id])
                 yield CheckFinished(results[job.check_id])
                 continue
             job.started = time.monotonic()
+            log.info("check %s: started", job.check_id)
             job.ctx.progress = _progress_to(events, job.check_id)
             yield CheckStarted(job.check_id)
             job.thread = threading.Thread(target=_work, args=(job, events), name=f"check-{job.check_id}", daemon=True)
@@ -184,6 +183,7 @@ class Runner:
                 if not job.done:
                     job.done = True
                     results[check_id] = self._finish(job, outcome)
+                    _log_result(results[check_id])
                     yield CheckFinished(results[check_id])
             elif item is not None:
                 if not (isinstance(item, CheckProgress) and self._jobs[item.check].done):
@@ -197,6 +197,7 @@ class Runner:
                     results[job.check_id] = self._error(
                         job, f"did not finish within {job.timeout_s:g} s and was stopped",
                         time.monotonic() - job.started)
+                    _log_result(results[job.check_id])
                     yield CheckFinished(results[job.check_id])
         ordered = [results[c] for c in self._jobs] + [
             CheckResult(c, self._titles[c], CheckStatus.SKIPPED, error="not selected for this run")
@@ -217,16 +218,17 @@ class Runner:
             return self._error(job, reason, duration)
         if job.ctx.cancel_event.is_set():
             return self._error(job, "cancelled before it finished", duration)
-        return CheckResult(
+        # Everything reports, history and alerts show comes from here: one redaction covers them all.
+        return redact_tree(CheckResult(
             job.check_id, job.check.meta.title, CheckStatus.OK, tuple(outcome),
-            duration_s=round(duration, 3), facts=dict(job.ctx.facts),
-        )
+            duration_s=round(duration, 3), facts=dict(job.ctx.facts), staff=job.ctx.staff,
+        ))
 
     def _error(self, job: _Job, reason: str, duration: float) -> CheckResult:
-        return CheckResult(
+        return redact_tree(CheckResult(
             job.check_id, job.check.meta.title, CheckStatus.ERROR, error=reason,
             duration_s=round(duration, 3), facts=dict(job.ctx.facts),
-        )
+        ))
 
     def _assessment(self, results: list[CheckResult], started: datetime) -> Assessment:
         config = self.config
@@ -236,6 +238,7 @@ class Runner:
             config_id=config.identity,
             organization={
                 "name": org.name, "industry": org.industry, "customer_data": list(org.customer_data),
+                "sector": list(org.sector),
                 "residents": dict(org.residents),
                 "contacts": {k: bool(v) for k, v in org.contacts.model_dump().items()},
             },
@@ -251,13 +254,16 @@ class Runner:
             checks=results,
             tool_version=__version__,
         )
-        assessment.drift = compute_drift(self.previous, assessment) if self.previous else None
-        if self.tracking is None:
-            assessment.plan = build_plan(assessment)
-        else:
-            plan_with_tracking(assessment, self.tracking, assessment.finished.date(),
-                               staff_owners=config.report.staff_owners)
-        return assessment
+        return assessment  # posture.assess.finish adds the run id, the drift and the plan
+
+
+def _log_result(result: CheckResult) -> None:
+    if result.status is CheckStatus.OK:
+        failing = sum(1 for f in result.findings if f.status.value == "fail")
+        log.info("check %s: finished in %.2f s: %d finding(s), %d failing", result.check, result.duration_s,
+                 len(result.findings), failing)
+    else:
+        log.info("check %s: %s after %.2f s: %s", result.check, result.status.value, result.duration_s, result.error)
 
 
 def _work(job: _Job, events: queue.Queue[Any]) -> None:

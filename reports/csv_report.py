@@ -7,6 +7,7 @@ import csv
 import io
 
 from posture.models import Assessment
+from reports import RendererWriter
 from reports.tracked import action_line
 
 COLUMNS = ("id", "phase", "priority", "due", "title", "owner", "status", "findings")
@@ -28,3 +29,6 @@ def render(assessment: Assessment, audience: str = "consultant") -> str:
 def _safe(text: str) -> str:
     """A cell a spreadsheet would run as a formula (=, +, -, @ first) is quoted as text (OWASP CSV injection)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+WRITER = RendererWriter("csv", "posture-actions.csv", "posture-actions-staff.csv", render)

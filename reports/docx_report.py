@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from posture.models import Assessment, Mode, Severity
+from reports import RendererWriter
 from reports.tracked import action_line
 
 # XML 1.0 cannot hold most control characters; a banner or file name carrying one must not stop the export.
@@ -170,3 +171,6 @@ def _table(doc: Any, header: list[str]) -> Any:
     marker.set(qn("w:val"), "true")
     table.rows[0]._tr.get_or_add_trPr().append(marker)
     return table
+
+
+WRITER = RendererWriter("docx", "posture-plan.docx", "posture-plan-staff.docx", render_bytes)

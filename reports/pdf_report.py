@@ -11,7 +11,7 @@ from typing import Any
 
 from posture.errors import OutputError
 from posture.models import Assessment
-from reports import html
+from reports import RendererWriter, html
 
 PRINT_CSS = """
 @page {
@@ -51,3 +51,6 @@ def render_bytes(assessment: Assessment, audience: str = "consultant") -> bytes:
     if not isinstance(pdf, bytes):
         raise OutputError("WeasyPrint returned no PDF")
     return pdf
+
+
+WRITER = RendererWriter("pdf", "posture-plan.pdf", "posture-plan-staff.pdf", render_bytes)

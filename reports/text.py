@@ -5,23 +5,9 @@ from __future__ import annotations
 import functools
 import re
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~{}#!])")
-_LINE_START = re.compile(r"^(\s*)(\d*)([-+=>.)])")
+from posture.mdtext import cell, md
 
-
-def md(text: object) -> str:
-    """Inline text: one line, every Markdown and HTML special character escaped."""
-    flat = " ".join(str(text).split())
-    flat = _SPECIAL.sub(r"\\\1", flat)
-    # Only where it would start a list, quote or heading: escape the punctuation, never a digit.
-    if re.match(r"^\s*(\d+[.)]|[-+=>])(\s|$)", flat):
-        return _LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), flat, count=1)
-    return flat
-
-
-def cell(text: object) -> str:
-    """A table cell: inline text, and never an empty cell."""
-    return md(text) or "-"
+__all__ = ["cell", "code_block", "md", "scrub", "slug"]
 
 
 def code_block(lines: list[str] | tuple[str, ...], info: str = "text") -> str:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-SERVER_TOOLS = ("initdb", "postgres")
+SERVER_TOOLS = ("initdb", "postgres", "openssl")
 
 
 def add_to_path() -> None:
@@ -48,6 +48,11 @@ class PgServer:
     password: str
     folder: Path
     process: subprocess.Popen[bytes]
+
+    @property
+    def ca_file(self) -> Path:
+        """The server's self-signed certificate (for 127.0.0.1), to verify it with sslmode=verify-full."""
+        return self.folder / "server.crt"
 
     def dsn(self, dbname: str = "postgres", **params: str) -> str:
         query = "&".join(f"{k}={v}" for k, v in {"sslmode": "disable", **params}.items())
@@ -102,9 +107,12 @@ def running_postgres(*, durable: bool = False) -> Iterator[PgServer]:
                         "--auth", "scram-sha-256", "-E", "UTF8", "--locale", "C.UTF-8", "--no-instructions"],
                        check=True, capture_output=True, timeout=120, **as_user)
         pwfile.unlink()
+        _make_certificate(folder, uid, gid)
         port = _free_port()
         settings = ["-c", "listen_addresses=127.0.0.1", "-c", f"port={port}", "-c", f"unix_socket_directories={folder}",
-                    "-c", "max_connections=120", "-c", "shared_buffers=32MB"]
+                    "-c", "max_connections=120", "-c", "shared_buffers=32MB",
+                    "-c", "ssl=on", "-c", f"ssl_cert_file={folder / 'server.crt'}",
+                    "-c", f"ssl_key_file={folder / 'server.key'}"]
         if not durable:
             settings += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         with open(folder / "server.log", "wb") as log:
@@ -117,6 +125,18 @@ def running_postgres(*, durable: bool = False) -> Iterator[PgServer]:
         if process is not None:
             PgServer(0, "", "", folder, process).stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _make_certificate(folder: Path, uid: int | None, gid: int | None) -> None:
+    """A one-day self-signed certificate for 127.0.0.1, so TLS settings in a DSN can be tested for real."""
+    key, crt = folder / "server.key", folder / "server.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(crt)],
+                   check=True, capture_output=True, timeout=60)
+    key.chmod(0o600)
+    crt.chmod(0o644)
+    if uid is not None and gid is not None:
+        os.chown(key, uid, gid)
 
 
 def _wait_ready(server: PgServer, timeout_s: float = 60.0) -> None:

@@ -24,12 +24,13 @@ from checks.backups.jsonfile import located_error, parse_json, parse_time
 from checks.backups.offsite import local_path, url_password
 from checks.backups.options import BorgJob
 from checks.backups.tools import integrity_check, read_secret_file, scrub, tool_message
-from posture.check import CheckContext
-from posture.errors import CheckFailed, InputError
+from posture.api import CheckContext, CheckFailed, InputError
 
+MAX_SIZE_BYTES = 2**60  # one exbibyte
 INSTALL_HINT = "apt-get install borgbackup (or see https://www.borgbackup.org)"
 ASKED = ("BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK", "BORG_RELOCATED_REPO_ACCESS_IS_OK")
 ENCRYPTED_MODES = ("repokey", "keyfile")  # and their -blake2 variants; "none" and "authenticated*" are not
+NOT_ENCRYPTING = ("none", "authenticated")  # borg 2's algorithm names that only hash or sign the data
 
 
 @dataclass
@@ -41,7 +42,10 @@ class BorgRepo:
 
 
 def is_encrypted(mode: str) -> bool:
-    return mode.startswith(ENCRYPTED_MODES)
+    """borg 1.x and 2.0 betas name a mode (repokey-blake2, keyfile-aes-ocb, none, authenticated...);
+    later borg 2 names the algorithm (aes256-ocb, chacha20-poly1305, none-sha256, authenticated-blake3)."""
+    return mode.startswith(ENCRYPTED_MODES) or (
+        not mode.startswith(("repokey", "keyfile")) and "-" in mode and not mode.startswith(NOT_ENCRYPTING))
 
 
 def zone_of(job: BorgJob) -> tzinfo | None:
@@ -68,7 +72,8 @@ def parse_list(data: Any, text: str, path: Path | str, zone: tzinfo | None = Non
             time = parse_time(item.get(stamp_key), naive_zone=zone)
         except ValueError as exc:
             raise located_error(text, path, (*key_path, stamp_key), str(exc)) from None
-        repo.archives.append(Snapshot(id=name[:200], time=time))
+        host = item.get("hostname", "")  # `borg info --json` and borg 2 listings name the creating host
+        repo.archives.append(Snapshot(id=name[:200], time=time, host=host[:200] if isinstance(host, str) else ""))
     repo.archives.sort(key=lambda s: s.time)
     return repo
 
@@ -82,6 +87,13 @@ def parse_info(data: Any, text: str, path: Path | str) -> BorgRepo:
     stats = cache.get("stats") if isinstance(cache, dict) else None
     if isinstance(stats, dict):
         repo.stats = {k: v for k, v in stats.items() if isinstance(v, int) and not isinstance(v, bool)}
+        for key, value in repo.stats.items():
+            # JSON integers have no limit; a size past an exabyte is damage or a forgery, and would
+            # overflow the float arithmetic that turns it into words.
+            if not 0 <= value <= MAX_SIZE_BYTES:
+                raise located_error(text, path, ("cache", "stats", key),
+                                    f"{key} = {str(value)[:24]}{'…' if len(str(value)) > 24 else ''} is not a "
+                                    f"plausible size (0 to {MAX_SIZE_BYTES:,} bytes)")
     return repo
 
 
@@ -89,9 +101,14 @@ def _repository_facts(data: dict[str, Any], text: str, path: Path | str) -> Borg
     repo = BorgRepo()
     encryption = data.get("encryption")
     if encryption is not None:
-        mode = encryption.get("mode") if isinstance(encryption, dict) else None
+        # borg 1.x to 2.0.0b17: {"mode": "repokey-blake2"}; later borg 2: {"encryption": "aes256-ocb",
+        # "id_hash": "sha256"}, plus "keyfile" when the key is kept outside the repository.
+        mode = None
+        if isinstance(encryption, dict):
+            mode = encryption.get("mode", encryption.get("encryption"))
         if not isinstance(mode, str) or not mode:
-            raise located_error(text, path, ("encryption",), "`encryption` must hold a `mode` name")
+            raise located_error(text, path, ("encryption",),
+                                "`encryption` must name the mode (borg 1.x: `mode`; borg 2: `encryption`)")
         repo.encryption = mode
     repository = data.get("repository")
     if repository is not None:

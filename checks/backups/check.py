@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from checks.backups.collect import Saved, collect, load_saved, summary
 from checks.backups.figures import load_figures
@@ -19,12 +19,22 @@ from checks.backups.options import BackupsOptions, BorgJob, DeclaredJob, FolderJ
 from checks.backups.restore_point import compromise_window, judge_restore_point
 from checks.backups.rules import judge_readiness
 from checks.backups.wording import CHECK_ID
-from posture.check import Check, CheckContext, CheckMeta
-from posture.errors import Cancelled, CheckFailed
-from posture.models import Finding
+from posture.api import (
+    Cancelled,
+    Check,
+    CheckContext,
+    CheckFailed,
+    CheckMeta,
+    Config,
+    ConfigError,
+    Finding,
+    InputError,
+    all_parts_failed,
+    part_error,
+)
 
 
-class BackupsCheck(Check):
+class BackupsCheck(Check[BackupsOptions]):
     meta = CheckMeta(
         id=CHECK_ID,
         title="Backups: offsite, regular, reviewed",
@@ -43,18 +53,29 @@ class BackupsCheck(Check):
     def __init__(self) -> None:
         self._saved: dict[int, Saved] = {}
 
-    def describe_evidence(self, options: Any, config: Any) -> list[str]:
+    def describe_evidence(self, options: BackupsOptions, config: Config) -> list[str]:
         return [_describe(job) for job in options.jobs] if isinstance(options, BackupsOptions) else []
 
-    def prepare(self, ctx: CheckContext) -> None:
-        self._saved = {i: load_saved(job, i, ctx) for i, job in enumerate(ctx.options.jobs)}
+    def prepare(self, ctx: CheckContext[BackupsOptions]) -> None:
+        """Every job's saved evidence; the problems of all jobs at once."""
+        self._saved, problems = {}, []
+        for i, job in enumerate(ctx.options.jobs):
+            try:
+                self._saved[i] = load_saved(job, i, ctx)
+            except ConfigError as exc:
+                problems += exc.problems
+            except InputError as exc:
+                problems.append(exc)
+        if problems:
+            raise ConfigError(problems)
 
-    def run(self, ctx: CheckContext) -> Iterable[Finding]:
+    def run(self, ctx: CheckContext[BackupsOptions]) -> Iterable[Finding]:
         figures = load_figures()
         now = ctx.now if ctx.now.tzinfo else ctx.now.replace(tzinfo=UTC)
         incident = ctx.config.incident
         jobs = ctx.options.jobs
         evidence = []
+        broken: list[Finding] = []
         failures: list[CheckFailed] = []
         for i, job in enumerate(jobs):
             ctx.raise_if_cancelled()
@@ -64,14 +85,16 @@ class BackupsCheck(Check):
                                         self.mounts_path))
             except Cancelled:
                 raise
-            except CheckFailed as exc:
+            except CheckFailed as exc:  # this job is its own error; the other jobs are still judged
+                broken.append(part_error(CHECK_ID, f"{job.name}/", f"Backup job {job.name!r}",
+                                         str(exc).removeprefix(f"backup job {job.name!r}: "), asset=job.name,
+                                         weaknesses=("unreviewed-backups",)))
+                ctx.not_assessed(f"{job.name}/")
                 failures.append(exc)
-        if len(failures) == 1:  # never a verdict on part of the jobs
-            raise failures[0]
-        if failures:
-            raise CheckFailed("; ".join(str(f) for f in failures))
+        if not evidence:  # nothing could be judged: the check itself is `error`
+            raise failures[0] if len(failures) == 1 else all_parts_failed(broken)
         hardware = incident is not None and incident.kind == "hardware_failure"
-        findings = [f for ev in evidence for f in judge_readiness(ev, now, figures, hardware)]
+        findings = broken + [f for ev in evidence for f in judge_readiness(ev, now, figures, hardware)]
         ctx.facts["jobs"] = [summary(ev) for ev in evidence]
         if incident is not None:
             window = compromise_window(incident, figures)

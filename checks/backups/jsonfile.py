@@ -13,8 +13,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from posture.errors import InputError
-from posture.yamlsrc import KeyPath, dotted, read_text_limited
+from posture.api import InputError, KeyPath, dotted, read_text
 
 MAX_EVIDENCE_BYTES = 64 * 1024 * 1024  # ten thousand restic snapshots are about 5 MB
 _WS = re.compile(r"[ \t\n\r]*")
@@ -23,7 +22,7 @@ _DECODER = json.JSONDecoder()
 
 def read_json_file(path: Path) -> tuple[Any, str]:
     """The parsed document and its text (kept for locating later errors)."""
-    text = read_text_limited(path, MAX_EVIDENCE_BYTES)
+    text = read_text(path, MAX_EVIDENCE_BYTES, what="JSON export")  # PowerShell 5.1's `>` writes UTF-16
     return parse_json(text, path), text
 
 

@@ -12,22 +12,30 @@ size trend   a folder's newest file not far smaller than the usual ones    → e
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from checks.backups.evidence import JobEvidence, Snapshot
 from checks.backups.figures import Figures
 from checks.backups.wording import age, finding, plural, size, when
-from posture.models import Finding, Severity
+from posture.api import Finding, Severity
 
 
 def judge_readiness(ev: JobEvidence, now: datetime, figures: Figures, hardware_failure: bool = False) -> list[Finding]:
-    findings = [offsite(ev), freshness(ev, now, figures, hardware_failure), encryption(ev)]
+    findings = [offsite(ev), freshness(ev, now, figures, hardware_failure)]
+    gap = long_gaps(ev, now, figures, hardware_failure)
+    if gap is not None:
+        findings.append(gap)
+    findings.append(encryption(ev))
     if ev.integrity is not None:
         findings.append(integrity(ev))
-    findings += [retention(ev, now, figures), restore_test(ev, now, figures)]
-    trend = size_trend(ev, figures)
-    if trend is not None:
-        findings.append(trend)
+    # Several machines in one repository: each host's history and sizes are its own.
+    per_host = [(host, replace(ev, snapshots=snaps)) for host, snaps in ev.hosts().items()]
+    if len(per_host) < 2:
+        per_host = [("", ev)]
+    findings += [retention(one, now, figures, host=host) for host, one in per_host]
+    findings.append(restore_test(ev, now, figures))
+    findings += [t for host, one in per_host if (t := size_trend(one, figures, host=host)) is not None]
     return findings
 
 
@@ -84,12 +92,22 @@ def freshness(ev: JobEvidence, now: datetime, figures: Figures, hardware_failure
     lines += _gap_lines(ev, now, figures) + ev.notes
     span = now - stalest.time
     who = f" (host {stalest_host})" if len(hosts) > 1 else ""
+    future = {host: snap for host, snap in newest.items() if snap.time > now}
+    if future:
+        ahead = max(snap.time for snap in future.values()) - now
+        named = f" (host {', '.join(future)})" if len(hosts) > 1 else ""
+        return finding(
+            ev, "freshness", ok=False, severity=Severity.MEDIUM,
+            title=f"Newest backup of {ev.name} is dated {age(ahead)} in the future{named}",
+            detail=f"A {ev.noun} stamped later than now cannot be judged fresh or stale: the clock of this machine "
+                   "or of the backed-up machine is wrong, so the schedule, retention and any restore-point choice "
+                   "that rests on these times are in doubt.",
+            weaknesses=weaknesses, evidence=lines, refs=refs,
+            remediation="Set both clocks right (NTP) and take a fresh backup; then check the job again.",
+        )
     if span <= timedelta(hours=rpo):
-        if span < timedelta(0):
-            lines.append(f"The newest {ev.noun} is dated in the future: check the clocks of this machine and the "
-                         "client")
         return finding(ev, "freshness", ok=True, severity=Severity.INFO,
-                       title=f"Newest backup of {ev.name} is {age(max(span, timedelta(0)))} old{who}",
+                       title=f"Newest backup of {ev.name} is {age(span)} old{who}",
                        weaknesses=weaknesses, evidence=lines, refs=refs)
     weekly = span > timedelta(hours=figures.weekly_hours)
     return finding(
@@ -130,6 +148,43 @@ def _gap_lines(ev: JobEvidence, now: datetime, figures: Figures, show: int = 5) 
         lines.append(f"  {_host_label(host, hosts)}{age(span)} with no {ev.noun}: {when(before.time)} to "
                      f"{when(after.time)}")
     return lines
+
+
+def long_gaps(ev: JobEvidence, now: datetime, figures: Figures, hardware_failure: bool = False) -> Finding | None:
+    """A stretch of more than a week with no backup in the recent window: the job stopped for a while.
+
+    Shorter gaps are only listed in the freshness evidence, since `forget --keep-weekly` leaves week-long
+    ones on purpose; a longer one cannot come from pruning, and CIS 11.2 asks for at least weekly backups.
+    """
+    if ev.declared:
+        return None
+    start = now - timedelta(days=figures.gap_window_days)
+    limit = timedelta(hours=max(ev.rpo_hours, figures.weekly_hours))
+    hosts = ev.hosts()
+    gaps = [(after.time - before.time, host, before, after) for host, snaps in hosts.items()
+            for before, after in zip(snaps, snaps[1:], strict=False)
+            if after.time > start and after.time - before.time > limit]
+    if not gaps:
+        return None
+    gaps.sort(key=lambda g: g[2].time)
+    widest = max(gaps, key=lambda g: g[0])
+    several = len(hosts) > 1
+    whose = sorted({host for _, host, _, _ in gaps if host})
+    who = f" (host {', '.join(whose)})" if several and whose else ""
+    lines = [f"{plural(len(gaps), 'gap')} longer than {age(limit)} in the last {figures.gap_window_days} days:"]
+    lines += [f"  {_host_label(host, hosts)}{age(span)} with no {ev.noun}: {when(before.time)} to {when(after.time)}"
+              for span, host, before, after in gaps[:10]]
+    return finding(
+        ev, "gaps", ok=False, severity=Severity.HIGH,
+        title=f"{ev.name} went {age(widest[0])} without a backup in the last {figures.gap_window_days} days{who}",
+        detail=f"From {when(widest[2].time)} to {when(widest[3].time)} no {ev.noun} was taken, though the job should "
+               f"run every {ev.rpo_hours:g} hours; the CIS Controls ask for at least weekly backups. Whatever broke "
+               "the job then may break it again unnoticed.",
+        weaknesses=("irregular-backups",) + (("hardware-failure",) if hardware_failure else ()),
+        evidence=lines, refs=("cis-11", "guide-after-loss"),
+        remediation="Find out why the job stopped in that period (a full disk, a changed password, a machine that "
+                    "was off), and have every failed run alert someone.",
+    )
 
 
 def encryption(ev: JobEvidence) -> Finding:
@@ -177,11 +232,21 @@ def integrity(ev: JobEvidence) -> Finding:
     )
 
 
-def retention(ev: JobEvidence, now: datetime, figures: Figures) -> Finding:
+# The retention command of each tool, so a borg job is never told to run restic.
+PRUNE_EXAMPLE = {
+    "restic": "restic forget --keep-daily 14 --keep-weekly 8 --keep-monthly 12",
+    "borg": "borg prune --keep-daily 14 --keep-weekly 8 --keep-monthly 12",
+}
+
+
+def retention(ev: JobEvidence, now: datetime, figures: Figures, host: str = "") -> Finding:
+    """How far back the history reaches; with `host`, the history of that machine only."""
     need = figures.min_retention_days
+    aspect, of = ("retention", ev.name) if not host else (f"retention/{host}", f"{ev.name} for host {host}")
     refs = ("mandiant-mtrends-2026", "guide-after-loss")
-    remediation = (f"Keep at least {need} days of history, better several months of weekly and monthly copies "
-                   "(e.g. restic forget --keep-daily 14 --keep-weekly 8 --keep-monthly 12).")
+    example = PRUNE_EXAMPLE.get(ev.kind, "")
+    remediation = (f"Keep at least {need} days of history, better several months of weekly and monthly copies"
+                   + (f" (e.g. {example})." if example else "."))
     detail = (f"Intruders go unnoticed for a median of 14 days and, in espionage cases, about four months. "
               f"History shorter than {need} days may hold no copy from before the attacker arrived.")
     depth: timedelta | None
@@ -191,23 +256,23 @@ def retention(ev: JobEvidence, now: datetime, figures: Figures) -> Finding:
     elif ev.snapshots:
         hosts = ev.hosts()
         oldest = {host: snaps[0] for host, snaps in hosts.items()}
-        depth = min(now - s.time for s in oldest.values())
+        depth = max(timedelta(0), min(now - s.time for s in oldest.values()))
         lines = [f"Oldest {ev.noun}: " + "; ".join(f"{_host_label(h, hosts)}{s.id} at {when(s.time)}"
                                                   for h, s in oldest.items())]
     else:
         depth = timedelta(0)
         lines = [f"No {ev.noun}s at all"]
     if depth is None:
-        return finding(ev, "retention", ok=False, severity=Severity.LOW,
-                       title=f"How far back {ev.name} reaches is not recorded",
+        return finding(ev, aspect, ok=False, severity=Severity.LOW,
+                       title=f"How far back {of} reaches is not recorded",
                        detail=detail, weaknesses=("unreviewed-backups",), evidence=lines, refs=refs,
                        remediation=remediation + " Record it as `retention_days` on this job.")
     if depth >= timedelta(days=need):
-        return finding(ev, "retention", ok=True, severity=Severity.INFO,
-                       title=f"History of {ev.name} reaches back {age(depth)}",
+        return finding(ev, aspect, ok=True, severity=Severity.INFO,
+                       title=f"History of {of} reaches back {age(depth)}",
                        weaknesses=("unreviewed-backups",), evidence=lines, refs=refs)
-    return finding(ev, "retention", ok=False, severity=Severity.MEDIUM,
-                   title=f"History of {ev.name} reaches back only {age(depth)}",
+    return finding(ev, aspect, ok=False, severity=Severity.MEDIUM,
+                   title=f"History of {of} reaches back only {age(depth)}",
                    detail=detail, weaknesses=("unreviewed-backups",), evidence=lines, refs=refs,
                    remediation=remediation)
 
@@ -242,8 +307,9 @@ def restore_test(ev: JobEvidence, now: datetime, figures: Figures) -> Finding:
                    weaknesses=("unreviewed-backups",), evidence=lines, refs=refs)
 
 
-def size_trend(ev: JobEvidence, figures: Figures) -> Finding | None:
-    """A newest backup far smaller than the usual ones is often a partial or failed one."""
+def size_trend(ev: JobEvidence, figures: Figures, host: str = "") -> Finding | None:
+    """A newest backup far smaller than the usual ones is often a partial or failed one (per host, if given)."""
+    aspect, of = ("size-trend", ev.name) if not host else (f"size-trend/{host}", f"{ev.name} for host {host}")
     sized = [s for s in ev.snapshots if s.size is not None]
     if len(sized) < 3:
         return None
@@ -253,12 +319,12 @@ def size_trend(ev: JobEvidence, figures: Figures) -> Finding | None:
              f"{size(int(usual))}",
              "Sizes, oldest to newest: " + ", ".join(size(s.size or 0) for s in previous + [newest])]
     if usual == 0 or (newest.size or 0) >= figures.shrink_ratio * usual:
-        return finding(ev, "size-trend", ok=True, severity=Severity.INFO,
-                       title=f"Newest backup of {ev.name} is in line with the usual size",
+        return finding(ev, aspect, ok=True, severity=Severity.INFO,
+                       title=f"Newest backup of {of} is in line with the usual size",
                        weaknesses=("unreviewed-backups",), evidence=lines, refs=("cis-11.5",))
     return finding(
-        ev, "size-trend", ok=False, severity=Severity.MEDIUM,
-        title=f"Newest backup of {ev.name} is much smaller than usual",
+        ev, aspect, ok=False, severity=Severity.MEDIUM,
+        title=f"Newest backup of {of} is much smaller than usual",
         detail=f"At {size(newest.size or 0)} it is under {figures.shrink_ratio:.0%} of the usual {size(int(usual))}: "
                "a backup that stopped part-way, or a folder that is no longer included, looks like this.",
         weaknesses=("unreviewed-backups",), evidence=lines, refs=("cis-11.5",), actions=("test-restores",),

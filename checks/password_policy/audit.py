@@ -17,9 +17,7 @@ from checks.password_policy.candidates import Candidate
 from checks.password_policy.options import BreachCheck
 from checks.password_policy.rules import WEAKNESS, threshold
 from checks.password_policy.strength import Strength, StrengthError, estimate
-from posture.catalogue import load_catalogue
-from posture.config import Config
-from posture.models import Finding, Severity, Status
+from posture.api import Config, Finding, Severity, Status, load_catalogue
 
 ACTION = ("change-breached-passwords",)
 WEAK_SCORE = 2  # zxcvbn 0-2: under 10^8 guesses
@@ -30,6 +28,7 @@ class Lookup:
     results: dict[str, BreachResult] | None  # by SHA-1; None when the breach check is off
     stats: LookupStats
     mode: str
+    failure: str | None = None  # why the whole look-up failed (the API unreachable), for one clear line
 
 
 def look_up(candidates: list[Candidate], settings: BreachCheck, config: Config, cancel_event: threading.Event,
@@ -45,7 +44,7 @@ def look_up(candidates: list[Candidate], settings: BreachCheck, config: Config, 
     client = RangeClient(settings.api_url, timeout_s=settings.timeout_s, retries=settings.retries,
                          backoff_s=settings.backoff_s, cancel_event=cancel_event)
     try:
-        return Lookup(client.lookup_all(hashes, progress), client.stats, "online")
+        return Lookup(client.lookup_all(hashes, progress), client.stats, "online", client.unreachable)
     finally:
         client.close()
 

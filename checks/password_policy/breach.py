@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-import requests
-
-from posture import __version__ as posture_version
-from posture.errors import Cancelled
+from posture.api import POSTURE_VERSION as posture_version
+from posture.api import Cancelled
+from posture.webcall import CallFailed, call
 
 PREFIX_LENGTH = 5
+CONNECT_TIMEOUT_S = 3.0
 MAX_RANGE_BYTES = 2 * 1024 * 1024
 MAX_RETRY_AFTER_S = 30.0
 USER_AGENT = f"posture/{posture_version} (small-business security assessment; password_policy check)"
@@ -60,18 +61,20 @@ class RangeClient:
     """The Pwned Passwords range API over one shared session."""
 
     def __init__(self, api_url: str, *, timeout_s: float, retries: int, backoff_s: float,
-                 cancel_event: threading.Event | None = None, session: requests.Session | None = None) -> None:
+                 cancel_event: threading.Event | None = None) -> None:
         self.api_url = api_url if api_url.endswith("/") else api_url + "/"
-        self.timeout_s = timeout_s
+        self.timeout_s = timeout_s  # wall-clock, per request: a dripping server cannot stretch it
         self.retries = retries
         self.backoff_s = backoff_s
         self.cancel_event = cancel_event or threading.Event()
-        self.session = session or requests.Session()
-        self.session.headers.update({"User-Agent": USER_AGENT, "Add-Padding": "true"})
+        self.headers = {"User-Agent": USER_AGENT, "Add-Padding": "true"}
         self.stats = LookupStats()
+        # Set when the API could not be reached at all (no network, DNS, nothing listening): the other
+        # prefixes are not tried, so a machine with no internet fails in seconds, not minutes.
+        self.unreachable: str | None = None
 
     def close(self) -> None:
-        self.session.close()
+        """Nothing is kept open between requests (each one has its own deadline)."""
 
     def lookup_all(self, hashes: Iterable[str], progress: ProgressFn | None = None) -> dict[str, BreachResult]:
         """Results by full SHA-1, one request per distinct prefix."""
@@ -83,6 +86,10 @@ class RangeClient:
         for done, (prefix, digests) in enumerate(by_prefix.items(), start=1):
             if self.cancel_event.is_set():
                 raise Cancelled("breach look-up cancelled")
+            if self.unreachable is not None:
+                results.update({d: BreachResult("error", reason=self.unreachable) for d in digests})
+                self.stats.lookups += len(digests)
+                continue
             try:
                 suffixes = self.fetch_range(prefix)
             except BreachLookupError as exc:
@@ -110,38 +117,52 @@ class RangeClient:
                     raise Cancelled("breach look-up cancelled")
             try:
                 body = self._get(prefix)
+            except _Unreachable as exc:
+                if last is not None or self.retries == 0:  # the second attempt failed too: stop trying at all
+                    self.unreachable = f"{exc} (the breach look-up is online; no network? set breach_check.mode)"
+                    raise BreachLookupError(self.unreachable) from None
+                last = exc
+                continue
             except _Retryable as exc:
                 last = exc
                 continue
             return parse_range(body)
         raise BreachLookupError(f"{last} (after {self.retries + 1} attempts)")
 
+    def _host(self) -> str:
+        return urllib.parse.urlsplit(self.api_url).netloc or self.api_url
+
     def _get(self, prefix: str) -> str:
         self.stats.requests += 1
         try:
-            with self.session.get(self.api_url + prefix, timeout=self.timeout_s, stream=True) as response:
-                if response.status_code == 429 or response.status_code >= 500:
-                    raise _Retryable(f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After")))
-                if response.status_code != 200:
-                    raise BreachLookupError(f"HTTP {response.status_code} from the range API")
-                body = bytearray()
-                for chunk in response.iter_content(65536):
-                    body += chunk
-                    if len(body) > MAX_RANGE_BYTES:
-                        raise BreachLookupError("the range API answer is far too large")
-        except requests.Timeout:
-            raise _Retryable("timed out") from None
-        except requests.ConnectionError:
-            raise _Retryable("could not connect or the connection broke") from None
-        except requests.RequestException as exc:
-            raise BreachLookupError(f"request failed ({type(exc).__name__})") from None
-        return body.decode("utf-8", errors="replace")
+            # A short connect timeout: a machine with no route out must not wait the whole timeout.
+            reply = call("GET", self.api_url + prefix, deadline_s=self.timeout_s, headers=self.headers,
+                         max_bytes=MAX_RANGE_BYTES, connect_timeout_s=CONNECT_TIMEOUT_S)
+        except CallFailed as exc:
+            if "too large" in str(exc):
+                raise BreachLookupError("the range API answer is far too large") from None
+            if exc.not_connected:
+                within = f" within {min(CONNECT_TIMEOUT_S, self.timeout_s):g} s" if exc.timed_out else ""
+                raise _Unreachable(f"could not connect to {self._host()}{within}"
+                                   + (" (its name does not resolve)" if exc.no_dns else "")) from None
+            raise _Retryable("timed out" if exc.timed_out else "the connection broke") from None
+        if reply.status == 429 or reply.status >= 500:
+            raise _Retryable(f"HTTP {reply.status}", _retry_after(reply.headers.get("Retry-After")))
+        if 300 <= reply.status < 400:  # never followed: the prefix goes to the configured host only
+            raise BreachLookupError(f"HTTP {reply.status}: the range API redirected elsewhere; not followed")
+        if reply.status != 200:
+            raise BreachLookupError(f"HTTP {reply.status} from the range API")
+        return reply.body.decode("utf-8", errors="replace")
 
 
 class _Retryable(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+
+
+class _Unreachable(_Retryable):
+    """Nothing answered at all: tried once more, then the whole look-up stops."""
 
 
 def _retry_after(value: str | None) -> float | None:

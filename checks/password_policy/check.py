@@ -12,6 +12,8 @@ The other modules of this package are listed in its docstring.
 
 from __future__ import annotations
 
+import logging
+import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,20 +21,30 @@ from checks.password_policy.audit import candidate_findings, look_up
 from checks.password_policy.breach import check_hash_file
 from checks.password_policy.candidates import Candidate, read_candidates, typed_candidates, unique_labels
 from checks.password_policy.illustrate import weakest_finding
-from checks.password_policy.options import DeclaredSource, PasswordPolicyOptions
+from checks.password_policy.options import BreachCheck, DeclaredSource, PasswordPolicyOptions
 from checks.password_policy.policy import ParsedSource, merge_by_asset
 from checks.password_policy.rules import WEAKNESS, PolicyJudge, mfa_findings
 from checks.password_policy.sources import load_sources
 from checks.password_policy.weakest import context_terms
-from posture.catalogue import load_catalogue
-from posture.check import Check, CheckContext, CheckMeta
-from posture.config import Config
-from posture.models import Finding, Severity, Status
+from posture.api import (
+    Check,
+    CheckContext,
+    CheckFailed,
+    CheckMeta,
+    Config,
+    Finding,
+    Severity,
+    Status,
+    all_parts_failed,
+    load_catalogue,
+    part_error,
+)
 
 SECTION = ("checks", "password_policy")
+log = logging.getLogger("checks.password_policy")
 
 
-class PasswordPolicyCheck(Check):
+class PasswordPolicyCheck(Check[PasswordPolicyOptions]):
     meta = CheckMeta(
         id="password_policy",
         title="Password policy and passwords found on site",
@@ -49,8 +61,8 @@ class PasswordPolicyCheck(Check):
         self._sources: list[ParsedSource] | None = None
         self._candidates: list[Candidate] = []
 
-    def describe_evidence(self, options: Any, config: Config) -> list[str]:
-        opts: PasswordPolicyOptions = options
+    def describe_evidence(self, options: PasswordPolicyOptions, config: Config) -> list[str]:
+        opts = options
         lines = []
         for source in opts.sources:
             if isinstance(source, DeclaredSource):
@@ -58,12 +70,12 @@ class PasswordPolicyCheck(Check):
             else:
                 lines.append(f"{source.type}: {config.resolve(source.path)}")
         if opts.candidate_passwords_file:
-            lines.append(f"candidate passwords: {config.resolve(opts.candidate_passwords_file)} "
-                         f"(breach look-up: {opts.breach_check.mode})")
+            lines.append(f"candidate passwords: {config.resolve(opts.candidate_passwords_file)}")
+        lines.append(f"breach look-up of candidate passwords: {breach_mode_text(opts.breach_check)}")
         return lines
 
-    def prepare(self, ctx: CheckContext) -> None:
-        opts: PasswordPolicyOptions = ctx.options
+    def prepare(self, ctx: CheckContext[PasswordPolicyOptions]) -> None:
+        opts = ctx.options
         self._sources = load_sources(opts, ctx.config)
         self._candidates = []
         if opts.candidate_passwords_file:
@@ -78,11 +90,11 @@ class PasswordPolicyCheck(Check):
                 raise ctx.config.locate((*SECTION, "breach_check", "hash_file"),
                                         f"{problem}: {ctx.resolve(breach.hash_file)}")
 
-    def run(self, ctx: CheckContext) -> Iterable[Finding]:
+    def run(self, ctx: CheckContext[PasswordPolicyOptions]) -> Iterable[Finding]:
         if self._sources is None:
             self.prepare(ctx)
         assert self._sources is not None
-        opts: PasswordPolicyOptions = ctx.options
+        opts = ctx.options
         org = ctx.config.organization
         context = context_terms(org.context_words, org.name)
         candidates = unique_labels([*self._candidates, *typed_candidates(ctx.secrets.candidate_passwords)])
@@ -90,13 +102,22 @@ class PasswordPolicyCheck(Check):
         facts: dict[str, Any] = {"assets": {}}
 
         policies = merge_by_asset(self._sources)
+        broken: list[Finding] = []
         for n, policy in enumerate(policies):
             ctx.raise_if_cancelled()
             ctx.progress(0.6 * n / max(len(policies), 1), f"judging the password policy of {policy.asset}")
-            findings += PolicyJudge(self.meta.id, policy, opts.mfa, incident=ctx.config.incident is not None
-                                    ).findings()
-            example, example_facts = weakest_finding(self.meta.id, policy, context, ctx.now,
-                                                     exclude=[c.password for c in candidates])
+            try:
+                judged = PolicyJudge(self.meta.id, policy, opts.mfa, incident=ctx.config.incident is not None
+                                     ).findings()
+                example, example_facts = weakest_finding(self.meta.id, policy, context, ctx.now,
+                                                         exclude=[c.password for c in candidates])
+            except Exception as exc:  # noqa: BLE001 - one policy that cannot be judged must not hide the others
+                broken.append(part_error(self.meta.id, f"{policy.asset}/", f"Password policy of {policy.asset}",
+                                         f"{type(exc).__name__}: {exc}" if not isinstance(exc, CheckFailed)
+                                         else str(exc), asset=policy.asset, weaknesses=WEAKNESS))
+                ctx.not_assessed(f"{policy.asset}/")
+                continue
+            findings += judged
             if example is not None:
                 findings.append(example)
             facts["assets"][policy.asset] = {
@@ -104,6 +125,9 @@ class PasswordPolicyCheck(Check):
                 "settings": {name: _fact_value(s.value) for name, s in policy.settings.items()},
                 "weakest_accepted": example_facts,
             }
+        if policies and len(broken) == len(policies):
+            raise all_parts_failed(broken)
+        findings += broken
         if not policies:
             findings.append(self._no_policy())
         findings += mfa_findings(self.meta.id, opts.mfa)
@@ -114,12 +138,18 @@ class PasswordPolicyCheck(Check):
             lookup = look_up(candidates, opts.breach_check, ctx.config, ctx.cancel_event,
                              lambda done, total: ctx.progress(0.6 + 0.2 * done / total, "breach look-up"))
             ctx.raise_if_cancelled()
+            if lookup.failure:
+                log.warning("password_policy: breach look-up failed: %s; %d candidate password(s) not checked "
+                            "against breaches", lookup.failure, len(candidates))
+                facts["breach_failure"] = lookup.failure
             audit, audit_facts = candidate_findings(
                 self.meta.id, candidates, lookup, context,
                 lambda done, total: ctx.progress(0.8 + 0.2 * done / total, "scoring candidate passwords"))
             findings += audit
             facts["candidates"] = audit_facts
+        _not_supplied(ctx, {f.key for f in findings})
         facts["mfa"] = opts.mfa.model_dump()
+        facts["breach_check"] = breach_mode_text(opts.breach_check)
         ctx.facts.update(facts)
         ctx.progress(1.0, "done")
         return findings
@@ -134,6 +164,27 @@ class PasswordPolicyCheck(Check):
                         "from a domain controller, /etc/login.defs and pwquality.conf from Linux, or declared values.",
             references=load_catalogue().refs("nist-800-63b-r4-passwords"),
         )
+
+
+def breach_mode_text(settings: BreachCheck) -> str:
+    """How candidate passwords are looked up, in words: the README, the overview and the report say it."""
+    if settings.mode == "online":
+        host = urllib.parse.urlsplit(settings.api_url).netloc
+        return f"online: the first 5 characters of each password's SHA-1 are sent to {host}"
+    if settings.mode == "offline":
+        return f"offline: the local hash file {settings.hash_file}"
+    return "off: candidate passwords are not looked up in breaches"
+
+
+def _not_supplied(ctx: CheckContext, keys: set[str]) -> None:
+    """Candidates judged last run but not supplied this run (none typed this time) are not re-checked,
+    never resolved."""
+    if ctx.previous is None:
+        return
+    for finding in ctx.previous.findings.values():
+        if finding.check == PasswordPolicyCheck.meta.id and finding.key.startswith("candidate/") \
+                and finding.key not in keys:
+            ctx.not_assessed(finding.key)
 
 
 def _fact_value(value: Any) -> Any:

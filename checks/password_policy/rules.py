@@ -17,8 +17,7 @@ import yaml
 
 from checks.password_policy.options import Mfa
 from checks.password_policy.policy import ACCOUNT_CLASS_NAMES, PLATFORMS, Authority, Composition, Policy, Setting
-from posture.catalogue import load_catalogue
-from posture.models import Finding, Severity, Status
+from posture.api import Finding, Severity, Status, load_catalogue
 
 WEAKNESS = ("weak-passwords",)
 STRONG_HASHES = {"SHA256", "SHA512", "YESCRYPT", "BCRYPT", "BLOWFISH", "GOST_YESCRYPT", "SCRYPT"}
@@ -113,7 +112,10 @@ class PolicyJudge:
         for name, judge in judges.items():
             setting = self.policy.get(name)
             if setting is not None:
-                out.append(judge(setting))
+                judged = judge(setting)
+                if judged.status is Status.PASS and setting.authority is Authority.SUPERSEDED:
+                    judged = self._not_enforced(name, setting, judged)
+                out.append(judged)
         gap = self._gaps()
         if gap is not None:
             out.append(gap)
@@ -250,6 +252,20 @@ class PolicyJudge:
         return self._finding("hash-method", s, ok=False, severity=Severity.HIGH,
                              title=f"Password hashes use weak {method} on {self.asset}",
                              detail=f"ENCRYPT_METHOD is {method} {self._where(s)}.")
+
+    def _not_enforced(self, name: str, s: Setting, judged: Finding) -> Finding:
+        """A value shown but overridden elsewhere (PASS_MIN_LEN under PAM) is not the policy in force:
+        however good it looks, it never earns a pass."""
+        label = JUDGED.get(name, name.replace("_", " "))
+        hint = GAP_HINTS.get(s.platform, {}).get(name, "the evidence of the mechanism that decides it")
+        return Finding(
+            check=self.check_id, key=judged.key, status=Status.FAIL, severity=Severity.LOW, asset=self.policy.asset,
+            weaknesses=WEAKNESS, title=f"The {label} in force on {self.asset} is not shown: {s.text} is not enforced",
+            detail=f"{s.where} sets it, but {s.note or 'another mechanism overrides it'}. What is actually enforced "
+                   "could not be judged.",
+            evidence=(s.evidence(),), remediation=f"Add {hint}.",
+            references=judged.references,
+        )
 
     def _gaps(self) -> Finding | None:
         missing = [name for name in JUDGED if self.policy.get(name) is None]

@@ -9,8 +9,7 @@ from checks.password_policy import linux, windows
 from checks.password_policy.evidence import read_evidence
 from checks.password_policy.options import DeclaredSource, FileSource, PasswordPolicyOptions
 from checks.password_policy.policy import NO_COMPOSITION, Authority, Composition, ParsedSource, Setting
-from posture.config import Config
-from posture.errors import InputError
+from posture.api import Config, ConfigError, InputError
 
 Parser = Callable[[str, ParsedSource], ParsedSource]
 PARSERS: dict[str, Parser] = {
@@ -33,16 +32,24 @@ def parse_file(kind: str, text: str, label: str, asset: str = "", accounts: tupl
 
 
 def load_sources(options: PasswordPolicyOptions, config: Config) -> list[ParsedSource]:
-    parsed = []
+    """Every source parsed; the problems of all sources at once (ConfigError)."""
+    parsed, problems = [], []
     for index, option in enumerate(options.sources):
-        if isinstance(option, DeclaredSource):
-            parsed.append(declared_source(option))
-            continue
-        path = config.resolve(option.path)
-        if not path.is_file():
-            raise config.locate(("checks", "password_policy", "sources", index, "path"),
-                                f"evidence file not found: {path}")
-        parsed.append(_file_source(option, path))
+        try:
+            if isinstance(option, DeclaredSource):
+                parsed.append(declared_source(option))
+                continue
+            path = config.resolve(option.path)
+            if not path.is_file():
+                raise config.locate(("checks", "password_policy", "sources", index, "path"),
+                                    f"evidence file not found: {path}")
+            parsed.append(_file_source(option, path))
+        except ConfigError as exc:
+            problems += exc.problems
+        except InputError as exc:
+            problems.append(exc)
+    if problems:
+        raise ConfigError(problems)
     return parsed
 
 

@@ -1,6 +1,6 @@
 """Parsers for Windows password policy exports.
 
-`net accounts` (any Windows, English output):
+`net accounts` (any Windows, in the display languages net_accounts.yaml lists):
 
     Minimum password length:                              7
     Maximum password age (days):                          42        ("Unlimited": never expires)
@@ -17,18 +17,17 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from checks.password_policy.netlabels import label_key, net_vocabulary
 from checks.password_policy.policy import NO_COMPOSITION, Authority, Composition, ParsedSource, Setting
-from posture.errors import InputError
+from posture.api import InputError
 
 TICKS_PER_MINUTE = 600_000_000
 WINDOWS_MAX_LENGTH = 127  # longest password the Windows sign-in screen accepts
 
 _KEY_VALUE = re.compile(r"^\s*(?P<key>[^:]*?[^:\s])\s*:(?P<gap>\s*)(?P<value>.*?)\s*$")
-_FAILURE = re.compile(r"system error \d+|access is denied|the command failed|is not recognized", re.I)
 WINDOWS_COMPLEXITY = Composition(
     min_classes=3,
     describe="Windows complexity: three of upper case, lower case, digits and symbols, and not the account name",
@@ -67,60 +66,69 @@ def _inferred_windows_settings(source: ParsedSource) -> None:
         "characters", Authority.INFERRED))
 
 
-# --- net accounts -------------------------------------------------------------------------------
+# --- net accounts ---------------------------------------------------------------------------------
+# The labels and the words Windows prints instead of numbers are data (net_accounts.yaml), in every
+# display language we know; each field accepts only the words that make sense for it.
 
-def _count(words: dict[str, int | None]) -> Callable[[str], int | None]:
-    """A value parser: a whole number, or one of the words Windows prints instead."""
-
-    def parse(value: str) -> int | None:
-        if value.lower() in words:
-            return words[value.lower()]
-        if not value.isascii() or not value.isdigit() or len(value) > 9:
-            raise ValueError(f"expected a number{' or ' + ' / '.join(w.capitalize() for w in words) if words else ''}")
-        return int(value)
-
-    return parse
-
-
-_NET_FIELDS: dict[str, tuple[str, Callable[[str], int | None]]] = {
-    "minimum password age (days)": ("min_age_days", _count({"none": 0})),
-    "maximum password age (days)": ("max_age_days", _count({"unlimited": 0})),
-    "minimum password length": ("min_length", _count({"none": 0})),
-    "length of password history maintained": ("history", _count({"none": 0})),
-    "lockout threshold": ("lockout_threshold", _count({"never": 0})),
-    "lockout duration (minutes)": ("lockout_duration_min", _count({"never": None})),
-    "lockout observation window (minutes)": ("lockout_window_min", _count({})),
+_NET_WORDS: dict[str, dict[str, int | None]] = {
+    "min_age_days": {"none": 0, "never": 0},
+    "max_age_days": {"unlimited": 0, "never": 0},
+    "min_length": {"none": 0},
+    "history": {"none": 0},
+    "lockout_threshold": {"never": 0},
+    "lockout_duration_min": {"never": None},
+    "lockout_window_min": {},
 }
-_NET_REQUIRED = {"min_length": "Minimum password length", "max_age_days": "Maximum password age (days)",
-                 "lockout_threshold": "Lockout threshold"}
+_NET_REQUIRED = ("min_length", "max_age_days", "lockout_threshold")
+
+
+def _net_value(name: str, value: str) -> int | None:
+    allowed = _NET_WORDS[name]
+    meaning = net_vocabulary().words.get(label_key(value))
+    if meaning is not None and meaning in allowed:
+        return allowed[meaning]
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
+        words = " / ".join(w.capitalize() for w in allowed)
+        raise ValueError(f"expected a number{' or ' + words if words else ''}")
+    return int(value)
 
 
 def parse_net_accounts(text: str, source: ParsedSource) -> ParsedSource:
     """Fill `source` from `net accounts` output; raise InputError for failures, bad values, missing lines."""
+    vocab = net_vocabulary()
     for number, raw in enumerate(text.splitlines(), start=1):
-        if _FAILURE.search(raw):
+        if vocab.failure.search(raw):
             raise InputError(f"this is an error from net accounts, not its output: {raw.strip()[:80]!r}",
                              path=source.label, line=number)
     seen: dict[str, int] = {}
-    for line in key_value_lines(text):
-        known = _NET_FIELDS.get(line.key)
+    languages: dict[str, None] = {}
+    lines = key_value_lines(text)
+    for line in lines:
+        known = vocab.labels.get(label_key(line.key))
         if known is None:
             continue
-        name, parse = known
+        name, language = known
+        languages[language] = None
         if name in seen:
             raise InputError(f"appears twice (first on line {seen[name]})", path=source.label, line=line.number,
                              key=line.key)
         seen[name] = line.number
         try:
-            value = parse(line.value)
+            value = _net_value(name, line.value)
         except ValueError as exc:
             raise InputError(f"{exc}, found {line.value[:40]!r}", path=source.label, line=line.number,
                              column=line.column, key=line.key) from None
         source.set(name, Setting(value, source.type, f"{source.label}:{line.number}", line.text))
-    missing = [label for name, label in _NET_REQUIRED.items() if name not in seen]
+    missing = [vocab.english[name] for name in _NET_REQUIRED if name not in seen]
+    if missing and not seen and lines:
+        found = ", ".join(repr(line.text.split(":", 1)[0].strip()[:40]) for line in lines[:3])
+        raise InputError(f"no `net accounts` label recognised (first labels: {found}); posture reads its output "
+                         f"in {', '.join(vocab.languages)}: add this language's labels to "
+                         "checks/password_policy/net_accounts.yaml", path=source.label, line=lines[0].number)
     if missing:
-        raise InputError("not a complete `net accounts` output: no line for " + ", ".join(repr(m) for m in missing),
-                         path=source.label)
+        read_as = f" (labels read as {' and '.join(languages)})" if languages else ""
+        raise InputError("not a complete `net accounts` output: no line for " + ", ".join(repr(m) for m in missing)
+                         + read_as, path=source.label)
     source.notes.append("`net accounts` does not show whether complexity is required; add a declared source "
                         "for this asset with complexity: true or false to judge it")
     _inferred_windows_settings(source)

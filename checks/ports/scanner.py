@@ -10,8 +10,10 @@ error verdict in its run statistics, or a host we did not ask about.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import shlex
 import shutil
 import tempfile
 import threading
@@ -23,8 +25,10 @@ from typing import Any
 from checks.ports.nmapxml import ScanRun, parse_nmap_xml
 from checks.ports.profiles import NmapPass
 from checks.ports.scope import IPAddress
-from posture.check import CheckContext
-from posture.errors import CheckFailed, InputError, ToolMissing
+from posture import signals
+from posture.api import CheckContext, CheckFailed, InputError, ToolMissing
+
+log = logging.getLogger("checks.ports")
 
 INSTALL_HINT = ("sudo apt-get install nmap (Debian/Ubuntu), sudo dnf install nmap (Fedora/RHEL), "
                 "brew install nmap (macOS), or the installer from https://nmap.org/download")
@@ -110,9 +114,12 @@ def run_pass(
     handle, name = tempfile.mkstemp(prefix="posture-nmap-", suffix=".xml")
     os.close(handle)
     xml_path = Path(name)
+    signals.track_temp(xml_path)  # removed even when a signal ends posture mid-scan
     try:
         args = [nmap, *nmap_pass.args, "-oX", str(xml_path), "-iL", "-"]
         progress = _Progress(ctx, progress_total, progress_done, label)
+        # No secret is ever on nmap's command line (addresses go on stdin): safe to show with -v.
+        log.info("ports: running %s (targets on stdin: %s)", shlex.join(args), " ".join(map(str, addresses)))
         ctx.progress(progress_done / progress_total if progress_total else None, f"{label}: starting")
         completed = _run_polling(ctx, args, "".join(f"{a}\n" for a in addresses), timeout_s,
                                  lambda: progress.poll(xml_path))
@@ -129,6 +136,7 @@ def run_pass(
             raise CheckFailed("nmap finished but wrote no results" + _tail(warnings))
     finally:
         xml_path.unlink(missing_ok=True)
+        signals.untrack_temp(xml_path)
     try:
         run = parse_nmap_xml(data, source="live scan")
     except InputError as exc:

@@ -9,14 +9,12 @@ from pathlib import Path
 
 from checks.training.findings import Sources, build
 from checks.training.options import TrainingOptions
-from checks.training.parse import Parsed, RowErrors, parse_roster, parse_staff
-from checks.training.people import CourseFilter, match, roster_people, staff_people
+from checks.training.parse import Parsed, RowErrors, parse_phishing, parse_roster, parse_staff
+from checks.training.people import CourseFilter, add_phishing, match, roster_people, staff_people
 from checks.training.rules import judge
+from checks.training.staff import TrainingFacts, staff_section
 from checks.training.table import gc_paused
-from posture.check import Check, CheckContext, CheckMeta
-from posture.config import Config
-from posture.errors import InputError
-from posture.models import Finding
+from posture.api import Check, CheckContext, CheckMeta, Config, Finding, InputError
 
 KEY = ("checks", "training")
 
@@ -26,7 +24,7 @@ def run_date(now: datetime) -> date:
     return now.astimezone(UTC).date() if now.tzinfo else now.date()
 
 
-class TrainingCheck(Check):
+class TrainingCheck(Check[TrainingOptions]):
     meta = CheckMeta(
         id="training",
         title="Security awareness training",
@@ -37,20 +35,23 @@ class TrainingCheck(Check):
         timeout_s=120,
     )
     Options = TrainingOptions
+    Facts = TrainingFacts
 
     def __init__(self) -> None:
         self._roster: Parsed | None = None
         self._staff: Parsed | None = None
+        self._phishing: list[Parsed] = []
 
-    def describe_evidence(self, options: object, config: Config) -> list[str]:
+    def describe_evidence(self, options: TrainingOptions, config: Config) -> list[str]:
         assert isinstance(options, TrainingOptions)
         lines = [f"training roster: {config.resolve(options.roster)}"]
         if options.staff:
             lines.append(f"staff list: {config.resolve(options.staff)}")
+        lines += [f"phishing results: {config.resolve(p)}" for p in options.phishing]
         return lines
 
-    def prepare(self, ctx: CheckContext) -> None:
-        opts: TrainingOptions = ctx.options
+    def prepare(self, ctx: CheckContext[TrainingOptions]) -> None:
+        opts = ctx.options
         with gc_paused():
             self._parse(ctx, opts)
         assert self._roster is not None
@@ -70,6 +71,13 @@ class TrainingCheck(Check):
             try:
                 self._staff = parse_staff(ctx.resolve(opts.staff), explicit=explicit, date_format=opts.date_format,
                                           delimiter=opts.delimiter_char)
+            except RowErrors as exc:
+                problems += exc.problems
+        self._phishing = []
+        for path in opts.phishing:
+            try:
+                self._phishing.append(parse_phishing(ctx.resolve(path), explicit=explicit,
+                                                     date_format=opts.date_format, delimiter=opts.delimiter_char))
             except RowErrors as exc:
                 problems += exc.problems
         if problems:
@@ -102,13 +110,15 @@ class TrainingCheck(Check):
         raise ctx.config.locate((*KEY, "courses"), f"no completed course in {Path(opts.roster).name} matches "
                                 f"these names (courses found: {shown or 'none'})")
 
-    def run(self, ctx: CheckContext) -> Iterable[Finding]:
-        opts: TrainingOptions = ctx.options
+    def run(self, ctx: CheckContext[TrainingOptions]) -> Iterable[Finding]:
+        opts = ctx.options
         if self._roster is None:
             self.prepare(ctx)
         assert self._roster is not None
         with gc_paused():
             learners = roster_people(self._roster.records, CourseFilter(opts.courses))
+            for parsed in self._phishing:
+                learners = add_phishing(learners, parsed.records, parsed.path.name)
             staff = staff_people(self._staff.records) if self._staff is not None else None
             judgement = judge(match(learners, staff), run_date(ctx.now), valid_days=opts.valid_days,
                               new_hire_days=opts.new_hire_days, expiring_days=opts.expiring_days)
@@ -116,10 +126,11 @@ class TrainingCheck(Check):
             check_id=self.meta.id,
             roster=self._roster.path.name,
             staff=self._staff.path.name if self._staff is not None else None,
-            has_phishing=self._roster.has_phishing,
+            has_phishing=self._roster.has_phishing or bool(self._phishing),
             customer_data=list(ctx.config.organization.customer_data),
         )
         findings, facts = build(judgement, sources)
         facts["roster"] = {"file": sources.roster, "rows": len(self._roster.records), "people": len(learners)}
         ctx.facts.update(facts)
+        ctx.staff = staff_section(facts)
         return findings

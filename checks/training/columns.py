@@ -10,6 +10,7 @@ from checks.training.vocabulary import header_key, vocabulary
 IDENTITY = ("email", "name", "first_name", "last_name")
 ROSTER_FIELDS = (*IDENTITY, "completed", "course", "status", "phishing", "hire_date", "department")
 STAFF_FIELDS = (*IDENTITY, "hire_date", "department")
+PHISHING_FIELDS = (*IDENTITY, "phishing", "department")
 
 # What each field is called in messages and in the `columns:` hint.
 LABELS = {
@@ -37,7 +38,8 @@ class ColumnMap:
 
 
 def map_columns(
-    headers: Sequence[str], fields: Sequence[str], explicit: Mapping[str, str], *, staff: bool = False
+    headers: Sequence[str], fields: Sequence[str], explicit: Mapping[str, str], *, staff: bool = False,
+    phishing: bool = False,
 ) -> ColumnMap:
     """Match headers to fields: explicit names first, then the best-ranked known spelling still free."""
     keys = [header_key(h) for h in headers]
@@ -58,7 +60,8 @@ def map_columns(
     for name in fields:
         if name in index:
             continue
-        aliases = vocab.headers[name] + (vocab.staff_headers.get(name, ()) if staff else ())
+        aliases = ((vocab.phishing_headers.get(name, ()) if phishing else ()) + vocab.headers[name]
+                   + (vocab.staff_headers.get(name, ()) if staff else ()))
         ranks = {alias: rank for rank, alias in enumerate(aliases)}
         best: tuple[int, int] | None = None
         for i, key in enumerate(keys):

@@ -14,8 +14,7 @@ from typing import Any
 
 from checks.training.people import Person
 from checks.training.rules import Judgement, Standing
-from posture.catalogue import load_catalogue
-from posture.models import Finding, Reference, Severity, Status
+from posture.api import Finding, Reference, Severity, Status, load_catalogue
 
 IGNORANCE = ("employee-ignorance",)
 NO_DEPARTMENT = "No department"
@@ -84,6 +83,9 @@ class _Writer:
             more = len(person.roster_lines) - 5
             lines.append(f"training roster: {self.src.roster} line{'s' * (len(person.roster_lines) > 1)} {shown}"
                          + (f" and {more} more" if more > 0 else ""))
+        if person.phishing_lines:
+            lines.append("phishing results: " + ", ".join(person.phishing_lines[:5])
+                         + (f" (and {len(person.phishing_lines) - 5} more)" if len(person.phishing_lines) > 5 else ""))
         return lines
 
     def coverage(self) -> Finding:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from posture.config import Strict
+from posture.api import Strict
 
 DELIMITERS = {",": ",", ";": ";", "|": "|", "tab": "\t"}
 
@@ -33,6 +33,8 @@ class Columns(Strict):
 class TrainingOptions(Strict):
     roster: str = Field(min_length=1, description="CSV (or YAML list) of training completions")
     staff: str | None = Field(default=None, description="HR list of current staff (CSV or YAML list)")
+    phishing: list[str] = Field(default=[], description="phishing-simulation results: GoPhish results CSV, "
+                                "Attack Simulation Training user coverage, or any CSV/XLSX with a clicks column")
     valid_days: int = Field(default=365, ge=1, le=3660, description="a completion counts for this many days")
     new_hire_days: int = Field(default=30, ge=0, le=365, description="days a new hire has to complete training")
     expiring_days: int = Field(default=30, ge=0, le=365, description="forecast window for expiring training")

@@ -15,11 +15,18 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from checks.training.columns import ROSTER_FIELDS, STAFF_FIELDS, ColumnMap, map_columns, missing_required
+from checks.training.columns import (
+    PHISHING_FIELDS,
+    ROSTER_FIELDS,
+    STAFF_FIELDS,
+    ColumnMap,
+    map_columns,
+    missing_required,
+)
 from checks.training.dates import Seen, read_dates
 from checks.training.table import Row, Table, read_table, tuples
-from checks.training.vocabulary import vocabulary, word_key
-from posture.errors import ConfigError, InputError
+from checks.training.vocabulary import header_key, vocabulary, word_key
+from posture.api import ConfigError, InputError
 
 HEADER_SEARCH_ROWS = 10  # a title line or two above the headers is common in exported reports
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -87,6 +94,25 @@ def parse_staff(
     return _parse(table, _header(table, STAFF_FIELDS, (), explicit or {}, staff=True), date_format, None)
 
 
+def parse_phishing(
+    path: Path, *, explicit: Mapping[str, str] | None = None, date_format: str | None = None,
+    delimiter: str | None = None,
+) -> Parsed:
+    """Phishing-simulation results (GoPhish's results CSV, Attack Simulation Training's user coverage):
+    who clicked, one row per person and campaign or a click count per person."""
+    table = read_table(path, delimiter)
+    wanted = {k: v for k, v in (explicit or {}).items() if k in PHISHING_FIELDS}
+    try:
+        header = _header(table, PHISHING_FIELDS, ("phishing",), wanted, staff=False, phishing=True)
+    except InputError as exc:
+        keys = {header_key(cell) for row in table.records[:1] for cell in row.cells}
+        if {"campaignid", "message"} <= keys:  # GoPhish's other export, one line per event
+            raise InputError(exc.message.split(" (headers found")[0] + ": this is GoPhish's Events export; use "
+                             "Export CSV > Results", path=exc.path, line=exc.line) from None
+        raise
+    return _parse(table, header, date_format, None)
+
+
 def _parse(table: Table, header: tuple[int, ColumnMap], date_format: str | None, today: date | None) -> Parsed:
     path = str(table.path)
     header_at, columns = header
@@ -99,7 +125,8 @@ def _parse(table: Table, header: tuple[int, ColumnMap], date_format: str | None,
 
 
 def _header(
-    table: Table, fields: Sequence[str], required: Sequence[str], explicit: Mapping[str, str], *, staff: bool
+    table: Table, fields: Sequence[str], required: Sequence[str], explicit: Mapping[str, str], *, staff: bool,
+    phishing: bool = False,
 ) -> tuple[int, ColumnMap]:
     """The header row (the first of the top rows that names the required columns) and its column map."""
     if not table.records:
@@ -107,7 +134,7 @@ def _header(
     candidates = table.records[:1] if table.fixed_header else table.records[:HEADER_SEARCH_ROWS]
     best: tuple[int, ColumnMap] | None = None
     for at, row in enumerate(candidates):
-        columns = map_columns([c.strip() for c in row.cells], fields, explicit, staff=staff)
+        columns = map_columns([c.strip() for c in row.cells], fields, explicit, staff=staff, phishing=phishing)
         if missing_required(columns, required, explicit) is None:
             return at, columns
         if best is None or len(columns.index) > len(best[1].index):
@@ -206,7 +233,8 @@ class _RowReader:
         index = self.columns.index
         if "first_name" in index or "last_name" in index:
             joined = map(person, map(" ".join, zip(column("first_name"), column("last_name"), strict=True)))
-            names = [name or whole for name, whole in zip(names, joined, strict=True)]
+            # A "name" column of numbers beside First/Last Name is an employee number, never the name.
+            names = [whole if not name or name.isdigit() else name for name, whole in zip(names, joined, strict=True)]
         return names
 
     def _identities(self, rows: list[Row], names: list[str], emails: list[str]) -> tuple[list[str], list[str]]:

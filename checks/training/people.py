@@ -40,6 +40,7 @@ class Person:
     click_total: int = 0  # the highest click count any row reported
     click_events: int = 0  # simulations marked clicked, one per row
     roster_lines: list[int] = field(default_factory=list)
+    phishing_lines: list[str] = field(default_factory=list)  # "file line N" of phishing-result rows
     staff_line: int | None = None
 
     @property
@@ -70,6 +71,7 @@ class Person:
         self.click_total = max(self.click_total, other.click_total)
         self.click_events += other.click_events
         self.roster_lines += other.roster_lines
+        self.phishing_lines += other.phishing_lines
 
 
 class CourseFilter:
@@ -126,6 +128,33 @@ def roster_people(records: Iterable[Record], counts: CourseFilter) -> list[Perso
             person.click_events += 1
         person.roster_lines.append(line)
     return _fold_names(by_email, by_name)
+
+
+def add_phishing(people: list[Person], records: Iterable[Record], source: str) -> list[Person]:
+    """Fold phishing-simulation results into the learners (by email, else by a unique name); a person
+    found only in the results joins the list with no training record."""
+    by_email = {p.email.casefold(): p for p in people if p.email}
+    by_name: dict[str, list[Person]] = {}
+    for p in people:
+        by_name.setdefault(name_key(p.name), []).append(p)
+    out = list(people)
+    for r in records:
+        person = by_email.get(r.email.casefold()) if r.email else None
+        if person is None and r.name:
+            same = by_name.get(name_key(r.name), [])
+            person = same[0] if len(same) == 1 else None
+        if person is None:
+            person = Person(r.name, r.email, r.department)
+            out.append(person)
+            if r.email:
+                by_email[r.email.casefold()] = person
+            by_name.setdefault(name_key(r.name), []).append(person)
+        if r.clicks is not None and r.clicks > person.click_total:
+            person.click_total = r.clicks
+        if r.clicked:
+            person.click_events += 1
+        person.phishing_lines.append(f"{source} line {r.line}")
+    return out
 
 
 def staff_people(records: Iterable[Record]) -> list[Person]:

@@ -12,6 +12,7 @@ import contextlib
 import csv
 import gc
 import io
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,14 +22,13 @@ from typing import Any, NamedTuple, TypeVar
 
 import yaml
 
-from posture.errors import InputError
-from posture.evidence import read_limited
-from posture.yamlsrc import load_yaml, read_text_limited
+from posture.api import InputError, decode_text, load_yaml, read_limited
 
 T = TypeVar("T")
 MAX_BYTES = 256 * 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 YAML_SUFFIXES = (".yaml", ".yml")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
 csv.field_size_limit(1024 * 1024)
 
 
@@ -52,34 +52,24 @@ class Table:
 
 
 def read_table(path: Path, delimiter: str | None = None) -> Table:
-    if path.suffix.lower() in YAML_SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix in YAML_SUFFIXES:
         return _yaml_table(path)
+    if suffix in XLSX_SUFFIXES:
+        return xlsx_table(path)
+    if suffix == ".xls":
+        raise InputError("an Excel 97-2003 workbook (.xls) cannot be read; save it as .xlsx or CSV", path=path)
     return _csv_table(path, decode(path), delimiter)
 
 
 def decode(path: Path) -> str:
-    """The file's text; UTF-8 (with or without BOM), UTF-16 with BOM, or else Windows-1252."""
+    """The file's text in whatever encoding it was saved (posture.evidence: BOMs, UTF-16, UTF-8, cp1252)."""
     raw = read_limited(path, MAX_BYTES)
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"invalid UTF-16 text at byte {exc.start}", path=path) from None
-    else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = raw.decode("cp1252")
-            except UnicodeDecodeError as exc:
-                line = raw[: exc.start].count(b"\n") + 1
-                raise InputError("not UTF-8 or Windows-1252 text; save it as CSV UTF-8", path=path,
-                                 line=line) from None
-    if "\0" in text:
-        line = text[: text.index("\0")].count("\n") + 1
-        raise InputError("file contains NUL bytes; is it a spreadsheet saved as .xlsx? Save it as CSV",
-                         path=path, line=line)
-    return text
+    if raw.startswith(b"PK\x03\x04"):
+        raise InputError("this is a zip archive, probably an Excel workbook with NUL bytes for a CSV: name it "
+                         ".xlsx, or save it as CSV", path=path, line=1)
+    return decode_text(raw, path,
+                       what="CSV export (a spreadsheet saved as .xls cannot be read; save it as .xlsx or CSV)")
 
 
 def sniff_delimiter(lines: list[str]) -> str:
@@ -161,7 +151,7 @@ def tuples(cls: type[T], columns: Iterable[Iterable[Any]]) -> list[T]:
 
 def _yaml_table(path: Path) -> Table:
     try:
-        located = load_yaml(path, read_text_limited(path, limit=MAX_BYTES))
+        located = load_yaml(path, decode(path))
     except yaml.YAMLError as exc:  # defensive: only InputError may leave the parser
         raise InputError(f"invalid YAML: {str(exc).splitlines()[0]}", path=path) from None
     data = located.data
@@ -203,3 +193,48 @@ def _cell(value: object, path: Path, line: int | None, column: int | None, key: 
     if isinstance(value, (date, int, float, str)):
         return value.isoformat() if isinstance(value, date) else str(value)
     raise InputError("expected a single value, not a list or mapping", path=path, line=line, column=column, key=key)
+
+
+def xlsx_table(path: Path) -> Table:
+    """The first worksheet that holds anything, as rows of text (openpyxl, read-only, cached values).
+
+    A row's `line` is its row number in the sheet. Dates Excel stores as dates come out as ISO dates;
+    whole numbers without ".0". The archive's unpacked size is checked first, so a zip bomb is refused.
+    """
+    raw = read_limited(path, MAX_BYTES)
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise InputError("not an .xlsx workbook (not a zip archive); save it as .xlsx or CSV", path=path) from None
+    if unpacked > MAX_BYTES:
+        raise InputError(f"the workbook unpacks to {unpacked:,} bytes; the limit is {MAX_BYTES:,}", path=path)
+    import openpyxl  # only when a workbook is read: importing it costs time every other run would pay
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged workbooks; only InputError may leave
+        raise InputError(f"unreadable .xlsx workbook: {type(exc).__name__}", path=path) from None
+    try:
+        for sheet in book.worksheets:
+            records = [Row(number, cells) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+                       if "".join(cells := [_xlsx_cell(v) for v in values]).strip()]
+            if records:
+                return Table(path, records)
+    finally:
+        book.close()
+    raise InputError("the workbook's sheets are empty", path=path, line=1)
+
+
+def _xlsx_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

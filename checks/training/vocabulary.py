@@ -15,7 +15,7 @@ _SPACES = re.compile(r"\s+")
 
 def header_key(header: str) -> str:
     """"Completion Date", "completion_date" and " COMPLETIONDATE " all become "completiondate"."""
-    return _NOT_WORD.sub("", header.casefold())
+    return _NOT_WORD.sub("", header.casefold().replace("#", "number"))
 
 
 def word_key(value: str) -> str:
@@ -27,6 +27,7 @@ def word_key(value: str) -> str:
 class Vocabulary:
     headers: dict[str, tuple[str, ...]]  # field -> header keys, best first
     staff_headers: dict[str, tuple[str, ...]]  # extra spellings understood only on the staff list
+    phishing_headers: dict[str, tuple[str, ...]]  # extra spellings understood only in phishing-result files
     not_completed: frozenset[str]
     completed: frozenset[str]
     phishing_clicked: frozenset[str]
@@ -48,6 +49,7 @@ def vocabulary() -> Vocabulary:
     return Vocabulary(
         headers=_headers(data["headers"]),
         staff_headers=_headers(data["staff_headers"]),
+        phishing_headers=_headers(data["phishing_headers"]),
         not_completed=words("not_completed"),
         completed=words("completed"),
         phishing_clicked=words("phishing_clicked"),

@@ -22,6 +22,8 @@ class Executor(Protocol):
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> None: ...
 
+    def run_many(self, sql: str, params: Sequence[Sequence[Any]]) -> None: ...
+
 
 Step = str | Callable[[Executor], None]
 
@@ -68,7 +70,9 @@ def _progress_line(progress: dict[str, Any]) -> str:
 
 def _backfill_summaries(ex: Executor) -> None:
     """Runs recorded before v2 get their columns from their own JSON, once."""
-    for run_id, organization, text in ex.rows("SELECT id, organization, results FROM runs"):
+    rows = ex.rows("SELECT runs.id, organization, run_results.results FROM runs "
+                   "JOIN run_results ON run_results.run_id = runs.id")
+    for run_id, organization, text in rows:
         try:
             columns = summary_columns(json.loads(text))
         except (ValueError, AttributeError, TypeError):
@@ -94,7 +98,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         )""",
         "CREATE INDEX IF NOT EXISTS runs_by_config ON runs (config_id, finished)",
     )),
-    Migration(2, "client id, schedule and summary columns (complete, new, resolved, by severity)", (
+    Migration(2, "results JSON in its own table; client id, schedule and summary columns (complete, new, "
+                 "resolved, by severity) so listings never read the JSON", (
+        "CREATE TABLE run_results (run_id TEXT PRIMARY KEY, results TEXT NOT NULL)",
+        "INSERT INTO run_results (run_id, results) SELECT id, results FROM runs",
         "ALTER TABLE runs ADD COLUMN client TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE runs ADD COLUMN schedule_days INTEGER",
         "ALTER TABLE runs ADD COLUMN complete INTEGER NOT NULL DEFAULT 1",
@@ -102,6 +109,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "ALTER TABLE runs ADD COLUMN resolved_count INTEGER",
         *(f"ALTER TABLE runs ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0" for column in SEVERITY_COLUMNS),
         _backfill_summaries,
+        "ALTER TABLE runs DROP COLUMN results",
         "CREATE INDEX IF NOT EXISTS runs_by_client ON runs (client, finished)",
         "CREATE INDEX IF NOT EXISTS runs_complete ON runs (config_id, complete, finished)",
     )),

@@ -32,11 +32,15 @@ class _Executor:
         self.conn = conn
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self.conn.execute(sql.replace("?", "%s"), tuple(params))  # type: ignore[arg-type]
+        cursor = self.conn.execute(sql.replace("?", "%s"), tuple(params))
         return cursor.fetchall() if cursor.description else []
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.conn.execute(sql.replace("?", "%s"), tuple(params))  # type: ignore[arg-type]
+        self.conn.execute(sql.replace("?", "%s"), tuple(params))
+
+    def run_many(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        with self.conn.cursor() as cursor:  # psycopg pipelines these: one round trip, not one per row
+            cursor.executemany(sql.replace("?", "%s"), params)
 
 
 class PostgresStore(Store):

@@ -29,6 +29,9 @@ class _Executor:
     def run(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.conn.execute(sql, tuple(params))
 
+    def run_many(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        self.conn.executemany(sql, params)
+
 
 class SQLiteStore(Store):
     def __init__(self, path: Path, timeout_s: float = 30.0) -> None:

@@ -8,7 +8,7 @@ also lands in `tracking_log` with who and when.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from posture.store.base import Store
 from posture.tracking import AcceptedRisk, ActionState, ActionStatus, Tracking
@@ -65,6 +65,16 @@ def accept_risk(store: Store, config_id: str, risk: AcceptedRisk, now: datetime)
         ex.run("INSERT INTO tracking_log (config_id, subject, field, value, changed_by, changed_at) "
                "VALUES (?, ?, ?, ?, ?, ?)", (config_id, f"finding:{risk.finding}", "accepted_until",
                                              risk.until.isoformat(), risk.accepted_by, now.isoformat()))
+
+
+def expiring_by_client(store: Store, today: date, within_days: int) -> dict[str, int]:
+    """Per client: accepted risks still in force that end within `within_days` (the fleet view's warning)."""
+    last = (today + timedelta(days=within_days)).isoformat()
+    with store._session() as ex:
+        rows = ex.rows("SELECT r.client, count(*) FROM accepted_risk a JOIN "
+                       "(SELECT DISTINCT client, config_id FROM runs) r ON a.config_id = r.config_id "
+                       "WHERE a.until >= ? AND a.until <= ? GROUP BY r.client", (today.isoformat(), last))
+    return {str(client): int(count) for client, count in rows}
 
 
 def _date(text: str | None) -> date | None:

@@ -44,8 +44,15 @@ def assert_refused(proc: subprocess.CompletedProcess[str], path: Path | str, *fr
     assert lines, proc.stderr
     match = LOCATED_LINE.match(lines[0])
     assert match, lines[0]
-    # Evidence files are named as the config wrote them (relative) or in full.
-    assert match["path"] == str(path) or str(path).endswith("/" + match["path"]), (match["path"], str(path))
+    # Evidence files are named as the config wrote them (relative) or in full. An evidence problem is located
+    # at the config key that names the file, and its message names the file (and line) after the key.
+    if not (match["path"] == str(path) or str(path).endswith("/" + match["path"])):
+        inner = re.search(r"(?:^|: )(?P<path>[^:\n]+?)(?::(?P<line>\d+)(?::(?P<col>\d+))?)?: ", match["rest"])
+        while inner and not (inner["path"] == str(path) or str(path).endswith("/" + inner["path"])):
+            inner = re.compile(r": (?P<path>[^:\n]+?)(?::(?P<line>\d+)(?::(?P<col>\d+))?)?: ").search(
+                match["rest"], inner.end() - 2)
+        assert inner, (match["path"], str(path), lines[0])
+        match = inner
     if line is not None:
         assert match["line"] == str(line), lines[0]
     for fragment in fragments:

@@ -64,5 +64,10 @@ def test_dental_plan_opens_with_p1_containment_and_texas_deadlines(scanned: dict
 def test_readiness_samples_write_a_prevention_plan_without_due_dates(scanned: dict[str, Path]) -> None:
     for name in ("ledger-accounting", "corner-shop"):
         results = json.loads((scanned[name] / "posture-results.json").read_text())
-        assert results["mode"] == "readiness" and results["plan"]["notifications"] == []
+        assert results["mode"] == "readiness" and results["plan"]["notifications"]
+        assert all(n["deadline"] is None for n in results["plan"]["notifications"])  # stated in words
         assert all(a["due"] is None for a in results["plan"]["actions"])
+    ledger = json.loads((scanned["ledger-accounting"] / "posture-results.json").read_text())
+    assert "ftc-safeguards" in {n["rule"] for n in ledger["plan"]["notifications"]}
+    shop = json.loads((scanned["corner-shop"] / "posture-results.json").read_text())
+    assert "fl-cra" in {n["rule"] for n in shop["plan"]["notifications"]}

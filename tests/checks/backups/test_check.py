@@ -272,11 +272,23 @@ def test_missing_tool_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         run(tmp_path, [LIVE])
 
 
-def test_one_failing_job_fails_the_check_naming_it(fake_restic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_failing_job_is_its_own_error_and_the_others_are_judged(fake_restic: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_MODE", "leak")
     jobs = [{"name": "DB", "type": "declared", "tool": "Veeam", "last_success": "2026-11-20T01:00:00Z"}, LIVE]
-    with pytest.raises(CheckFailed, match="backup job 'Files'"):
-        run(fake_restic, jobs)
+    findings, facts = run(fake_restic, jobs)
+    errors = [f for f in findings.values() if f.status is Status.ERROR]
+    assert len(errors) == 1 and errors[0].asset == "Files" and "could not be checked" in errors[0].title
+    assert errors[0].key == "Files/could-not-check" and "urlsecret99" not in errors[0].detail
+    assert any(f.asset == "DB" and f.status is Status.FAIL for f in findings.values())
+    assert facts["not_assessed"] == ["Files/"]  # last run's findings of Files are not re-checked, not resolved
+
+
+def test_when_every_job_fails_the_check_is_error_naming_each(fake_restic: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_MODE", "leak")
+    with pytest.raises(CheckFailed, match="Backup job 'Files'.*; Backup job 'Files2'"):
+        run(fake_restic, [LIVE, {**LIVE, "name": "Files2"}])
 
 
 def test_cancel_stops_before_the_next_job(tmp_path: Path) -> None:

@@ -82,10 +82,46 @@ def test_gaps_in_the_last_30_days_are_shown_widest_first_then_in_order() -> None
     assert any(line.startswith("2 gaps longer than 26 hours") for line in f.evidence)
 
 
-def test_future_snapshot_is_noted_not_failed() -> None:
+def test_future_dated_snapshot_never_passes_as_zero_minutes_old() -> None:
     f = rules.freshness(evidence([Snapshot("a", NOW + timedelta(hours=3))]), NOW, FIG)
-    assert f.status is Status.PASS
-    assert any("in the future" in line for line in f.evidence)
+    assert (f.status, f.severity) == (Status.FAIL, Severity.MEDIUM)
+    assert f.title == "Newest backup of File server is dated 3 hours in the future"
+    assert "0 minutes" not in f.title
+
+
+def test_future_dated_host_is_named_among_several() -> None:
+    snaps = sorted(daily(NOW - timedelta(hours=3), 5, "fileserver") + [Snapshot("z", NOW + timedelta(days=400),
+                                                                                host="till")], key=lambda s: s.time)
+    f = rules.freshness(evidence(snaps), NOW, FIG)
+    assert f.status is Status.FAIL and f.title.endswith("in the future (host till)")
+
+
+@pytest.mark.parametrize("gap_days", [14, 28])
+def test_a_gap_of_two_or_four_weeks_raises_irregular_backups(gap_days: int) -> None:
+    snaps = daily(NOW - timedelta(hours=2), 45)
+    kept = [s for i, s in enumerate(snaps) if not 44 - 2 - gap_days < i < 44 - 2]  # gap ends two days ago
+    findings = {f.key: f for f in rules.judge_readiness(evidence(kept), NOW, FIG)}
+    assert findings["File server/freshness"].status is Status.PASS
+    gap = findings["File server/gaps"]
+    assert (gap.status, gap.severity, gap.weaknesses) == (Status.FAIL, Severity.HIGH, ("irregular-backups",))
+    assert f"went {gap_days} days without a backup" in gap.title
+
+
+def test_week_long_gaps_from_pruning_are_listed_not_raised() -> None:
+    kept = [s for i, s in enumerate(daily(NOW - timedelta(hours=2), 40)) if i % 7 == 0 or i > 32]
+    keys = [f.key for f in rules.judge_readiness(evidence(kept), NOW, FIG)]
+    assert "File server/gaps" not in keys
+
+
+def test_history_depth_is_judged_and_named_per_host() -> None:
+    snaps = sorted(daily(NOW - timedelta(hours=1), 62, "fileserver")
+                   + [Snapshot("l1", NOW - timedelta(minutes=36), host="laptop")], key=lambda s: s.time)
+    findings = {f.key: f for f in rules.judge_readiness(evidence(snaps), NOW, FIG)}
+    laptop, server = findings["File server/retention/laptop"], findings["File server/retention/fileserver"]
+    assert laptop.status is Status.FAIL and laptop.title == "History of File server for host laptop reaches back " \
+                                                            "only 36 minutes"
+    assert server.status is Status.PASS and "for host fileserver reaches back 61 days" in server.title
+    assert "File server/retention" not in findings
 
 
 def test_hardware_failure_adds_its_weakness() -> None:
