@@ -490,7 +490,7 @@ def _about(a: Assessment, staff: bool, toc: _Toc) -> list[str]:
         out.append(_p("This staff edition leaves out addresses, ports, versions, account names and evidence. "
                       "The consultant holds the full report."))
     out.append(_p("Tick each box when it is done and write the owner over the blank; <code>posture track CONFIG "
-                  f"--from</code> reads the Markdown plan back. Plan of run {_code(a.run_id or 'unrecorded')} for "
+                  f"--from</code> this file reads them back. Plan of run {_code(a.run_id or 'unrecorded')} for "
                   f"config {_code(a.config_id)}."))
     return out
 

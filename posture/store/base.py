@@ -151,13 +151,16 @@ class Store(ABC):
 
 
 def _columns(document: dict[str, Any], client: str | None, schedule_days: int | None) -> dict[str, Any]:
+    accepted = set(document.get("accepted") or ())
     organization = (document.get("organization") or {}).get("name", "")
     checks = document.get("checks") or []
     return {
         "id": document["run_id"], "config_id": document["config"]["id"], "config_path": document["config"]["path"],
         "organization": organization, "started": document["started"], "finished": document["finished"],
         "tool_version": (document.get("tool") or {}).get("version", ""),
-        "failing": sum(1 for f in document.get("findings") or [] if f.get("status") == "fail"),
+        # accepted risks are not problems (posture track/accept): the counts leave them out, as the plan does
+        "failing": sum(1 for f in document.get("findings") or []
+                       if f.get("status") == "fail" and f.get("id") not in accepted),
         "errors": sum(1 for c in checks if c.get("status") == "error"),
         "client": client or organization, "schedule_days": schedule_days,
         **summary_columns(document),
@@ -165,4 +168,4 @@ def _columns(document: dict[str, Any], client: str | None, schedule_days: int | 
 
 
 def _summary(row: tuple[Any, ...]) -> RunSummary:
-    return RunSummary._make(row[:12] + (bool(row[12]),) + row[13:19])
+    return RunSummary._make(row[:12] + (bool(row[12]),) + row[13:20])

@@ -41,7 +41,8 @@ SEVERITY_COLUMNS = ("sev_critical", "sev_high", "sev_medium", "sev_low", "sev_in
 def summary_columns(document: dict[str, Any]) -> dict[str, Any]:
     """The figures kept as columns beside a run's results JSON, so listings never parse the JSON."""
     checks = document.get("checks") or []
-    failing = [f for f in document.get("findings") or [] if f.get("status") == "fail"]
+    accepted = set(document.get("accepted") or ())  # accepted risks are not counted as problems
+    failing = [f for f in document.get("findings") or [] if f.get("status") == "fail" and f.get("id") not in accepted]
     drift = document.get("drift")
     counts = {column: 0 for column in SEVERITY_COLUMNS}
     for finding in failing:

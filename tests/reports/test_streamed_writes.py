@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import posture.writers as writers
 from posture.models import Assessment
 from posture.results import load_results, to_dict
 from reports import html, render_all, write_reports
@@ -34,7 +36,11 @@ def test_a_report_failing_half_way_leaves_the_old_files_and_no_temporary_ones(
         yield "<!DOCTYPE html>\n"  # something is already in the temporary file
         raise RuntimeError("renderer bug")
 
-    monkeypatch.setattr(html, "chunks", breaking)
+    original = writers.writer
+    broken = dataclasses.replace(html.WRITER, streamer=breaking)
+    monkeypatch.setattr(writers, "writer", lambda fmt: broken if fmt == "html" else original(fmt))
     with pytest.raises(RuntimeError, match="renderer bug"):
         write_reports(a, tmp_path, ["markdown", "html"], "consultant")
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if not p.name.startswith(".")} == before
+    runs = tmp_path / ".posture-runs"
+    assert not [p for p in runs.iterdir() if p.name.endswith((".partial", ".tmp"))], "no half-written run folder"
