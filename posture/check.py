@@ -1,7 +1,8 @@
 """What a check is: typed metadata, an Options model for its config section, and `run`.
 
 A third-party check is one module with a `Check` subclass and one entry-point line in the
-`posture.checks` group; the built-ins in `checks/` register the same way.
+`posture.checks` group; the built-ins in `checks/` register the same way. Check authors import from
+`posture.api` only (docs/writing-a-check.md).
 
 Life of a check in one run:
 1. `prepare(ctx)`: read and parse evidence files; raise InputError for bad input. All checks are
@@ -24,13 +25,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from posture import signals
-from posture.errors import Cancelled, CheckFailed, ToolMissing
-from posture.models import Finding, Severity, Status
+from posture.errors import Cancelled, CheckFailed, InputError, ToolMissing
+from posture.evidence import read_limited
+from posture.models import Finding, Severity, StaffSection, Status
+from posture.scope import Scope
 
 if TYPE_CHECKING:
     from posture.config import Config
@@ -70,20 +73,28 @@ class CheckMeta:
             raise ValueError(f"check {self.id}: timeout must be positive")
 
 
-class Check(abc.ABC):
-    """Subclass, set `meta` (and `Options` if the check has settings), implement `run`."""
+OptionsT = TypeVar("OptionsT", bound=BaseModel)
+
+
+class Check(abc.ABC, Generic[OptionsT]):
+    """Subclass as `Check[MyOptions]`, set `meta` and `Options = MyOptions`, implement `run`.
+
+    `ctx.options` is then typed as `MyOptions` (a check without settings uses `Check[NoOptions]`).
+    """
 
     meta: ClassVar[CheckMeta]
     Options: ClassVar[type[BaseModel]] = NoOptions
+    # The shape of `ctx.facts` (a TypedDict or model); the conformance kit checks every run against it.
+    Facts: ClassVar[Any] = None
 
-    def prepare(self, ctx: CheckContext) -> None:  # noqa: B027 - optional hook
-        """Parse evidence files; raise InputError naming file, line and key."""
+    def prepare(self, ctx: CheckContext[OptionsT]) -> None:  # noqa: B027 - optional hook
+        """Parse evidence files; raise InputError naming file, line and key (`ctx.locate`)."""
 
     @abc.abstractmethod
-    def run(self, ctx: CheckContext) -> Iterable[Finding]:
-        """Observe and judge; return findings. May also set `ctx.facts`."""
+    def run(self, ctx: CheckContext[OptionsT]) -> Iterable[Finding]:
+        """Observe and judge; return findings. May also set `ctx.facts` and `ctx.staff`."""
 
-    def describe_evidence(self, options: BaseModel, config: Config) -> list[str]:
+    def describe_evidence(self, options: OptionsT, config: Config) -> list[str]:
         """What this check will read or probe, for the overview screen and `posture validate`."""
         return []
 
@@ -131,15 +142,20 @@ class PreviousRun:
 
 
 @dataclass
-class CheckContext:
+class CheckContext(Generic[OptionsT]):
     config: Config
-    options: Any
+    options: OptionsT
     now: datetime
     cancel_event: threading.Event = field(default_factory=threading.Event)
     progress: ProgressFn = lambda fraction, message: None
     previous: PreviousRun | None = None
     secrets: Secrets = field(default_factory=Secrets)
+    # Figures the consultant's report may quote (JSON-safe; never a secret).
     facts: dict[str, Any] = field(default_factory=dict)
+    # What the staff edition shows of this check: only what the check puts here (see StaffSection).
+    staff: StaffSection | None = None
+    check_id: str = ""
+    _scope: Scope | None = field(default=None, repr=False)
 
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()
@@ -162,6 +178,38 @@ class CheckContext:
 
     def resolve(self, relative: str | Path) -> Path:
         return self.config.resolve(relative)
+
+    @property
+    def scope(self) -> Scope:
+        """The addresses this run may probe; `ctx.scope.require_in_scope(addr)` before touching one."""
+        if self._scope is None:
+            s = self.config.scope
+            self._scope = Scope.of([t.address for t in s.targets], s.exclude, s.authorization)
+        return self._scope
+
+    def locate(self, key: str | Sequence[str | int], message: str) -> InputError:
+        """An error at this check's config key (`key` below `checks.<id>`), as FILE:LINE:COL: key: message."""
+        parts = (key,) if isinstance(key, str) else tuple(key)
+        return self.config.locate(("checks", self.check_id, *parts), message)
+
+    def evidence_path(self, key: str | Sequence[str | int]) -> Path:
+        """The file an option names (e.g. "roster"), resolved against the config's folder; errors at the key."""
+        value = _option_at(self.options, (key,) if isinstance(key, str) else tuple(key))
+        if not isinstance(value, (str, Path)) or not str(value).strip():
+            raise self.locate(key, "expected a file path")
+        try:
+            return self.config.resolve(str(value))
+        except InputError as exc:
+            raise self.locate(key, exc.message) from None
+
+    def read_evidence(self, key: str | Sequence[str | int], limit: int = 16 * 1024 * 1024) -> bytes:
+        """The bytes of the file an option names; a missing, unreadable or oversized file is an
+        InputError located at that config key."""
+        path = self.evidence_path(key)
+        try:
+            return read_limited(path, limit)
+        except InputError as exc:
+            raise self.locate(key, f"{path}: {exc.message}") from None
 
     def run_command(
         self,
@@ -218,6 +266,13 @@ class CheckContext:
                 raise CheckFailed(f"{tool} did not finish within {timeout_s:g} s and was stopped")
         return subprocess.CompletedProcess(list(args), proc.returncode, result.get("out", ""),
                                            result.get("err", ""))
+
+
+def _option_at(options: Any, key_path: tuple[str | int, ...]) -> Any:
+    value = options
+    for part in key_path:
+        value = value[part] if isinstance(part, int) else getattr(value, part, None)
+    return value
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:

@@ -6,7 +6,6 @@ stdout carries data (paths written, JSON, schema); stderr carries progress and d
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -37,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--fail-on", choices=SEVERITIES, default="high",
                       help="exit 1 when a problem at or above this severity is found (default: high)")
     scan.add_argument("--only", metavar="CHECKS", help="comma-separated check ids to run (others are skipped)")
-    scan.add_argument("--db", type=Path, help="history database (default: per-user data dir, or $POSTURE_DB)")
+    scan.add_argument("--db", help="history: an SQLite file or a postgresql:// DSN (default: $POSTURE_DB, else a "
+                      "file in the per-user data dir)")
     scan.add_argument("--no-history", action="store_true", help="neither read nor record run history")
     scan.add_argument("--strict-alerts", action="store_true", help="a failed alert makes the exit code 4")
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress, and only errors on stderr")
@@ -51,23 +51,36 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the config's JSON Schema")
     sub.add_parser("checks", help="list the installed checks, built-in and third party")
 
-    plan = sub.add_parser("plan", help="re-render the plan from a results JSON without re-scanning")
-    plan.add_argument("results", type=Path)
-    _add_output_options(plan, out_default="the results file's folder", format_default="markdown,html")
+    plan = sub.add_parser("plan", help="re-render a run's plan from its results JSON or its run id, without "
+                                       "re-scanning")
+    plan.add_argument("results", metavar="RESULTS_OR_RUN_ID",
+                      help="a posture-results.json, or a run id (or unique prefix) from the history")
+    plan.add_argument("--db", type=Path, help="history database, for a run id")
+    _add_output_options(plan, out_default="the results file's folder; for a run id, the current folder",
+                        format_default="markdown,html")
 
     history = sub.add_parser("history", help="list the recorded runs of a config")
     history.add_argument("config", type=Path)
-    history.add_argument("--db", type=Path)
+    history.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
 
     diff = sub.add_parser("diff", help="compare two runs (run ids or results JSON files)")
     diff.add_argument("old")
     diff.add_argument("new")
-    diff.add_argument("--db", type=Path)
+    diff.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
     diff.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+    new = sub.add_parser("new-check", help="create a third-party check package that passes the conformance kit")
+    new.add_argument("name", help="the check id, e.g. printers (lower case, digits, underscores)")
+    new.add_argument("--dir", type=Path, default=Path.cwd(), help="where to create posture-NAME/ (default: here)")
 
     tui = sub.add_parser("tui", help="the interactive terminal UI")
     tui.add_argument("config", type=Path, nargs="?")
-    tui.add_argument("--db", type=Path)
+    tui.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
+
+    fleet = sub.add_parser("fleet", help="one roll-up of every client in the history (no scan is run)")
+    fleet.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
+    fleet.add_argument("--out", type=Path, help="write posture-fleet.md and posture-fleet.html here "
+                       "(default: Markdown on stdout)")
     add_global_options(parser, sub)
     return parser
 
@@ -127,32 +140,27 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 def _registry() -> Any:
     from posture.registry import default_registry
 
-    registry = default_registry()
-    for name, why in registry.broken.items():
-        logging.getLogger("posture").warning("check plugin %s could not be loaded: %s", name, why)
-    return registry
+    return default_registry()  # checks are imported when used; a broken one is logged then
 
 
 def _formats(args: argparse.Namespace, default: Sequence[str]) -> list[str]:
-    from reports import FORMATS
+    from posture.writers import choose
 
     if not args.format:
         return list(default)
-    chosen = [f.strip() for f in args.format.split(",") if f.strip()]
-    bad = [f for f in chosen if f not in FORMATS]
-    if bad or not chosen:
-        raise UsageError(f"--format: unknown format {', '.join(bad) or '(empty)'}; choose from {', '.join(FORMATS)}")
-    return chosen
+    try:
+        return choose(args.format.split(","))
+    except UsageError as exc:
+        raise UsageError(f"--format: {exc}") from None
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from posture.history import History
-    from posture.preflight import load_or_explain
+    from posture.assess import AssessmentRun, open_config
     from posture.progress import ProgressLine
-    from posture.runner import Runner
+    from posture.store import open_store
 
     registry = _registry()
-    config = load_or_explain(args.config, registry)
+    config = open_config(args.config, registry)
     formats = _formats(args, config.report.formats)
     only = {c.strip() for c in args.only.split(",")} if args.only else None
     if only:
@@ -161,33 +169,32 @@ def cmd_scan(args: argparse.Namespace) -> int:
             raise UsageError(f"--only: not enabled in {args.config}: {', '.join(sorted(unknown))}")
     # Resolved (and so checked) before the scan: a bad report folder is a config error, not a lost run.
     out_dir = args.out or config.resolve(config.report.out_dir)
-    history = None if args.no_history else History(args.db)
-    previous = _previous(history, config.identity)
-    runner = Runner(config, registry, only=only, previous=previous)
-    runner.prepare()
+    history = None if args.no_history else open_store(args.db)
+    run = AssessmentRun(config, registry, history=history, only=only)
+    if history is not None and run.previous is None and run.history_note.startswith("could not"):
+        print(f"posture: warning: {run.history_note}", file=sys.stderr)
+    run.prepare()
     show = ProgressLine.for_stream(sys.stderr, enabled=not args.quiet)
-    assessment = None
     try:
-        for event in runner.events():
+        for event in run.events():
             show.update(event)
-            assessment = getattr(event, "assessment", assessment)
     except KeyboardInterrupt:
-        runner.cancel()
+        run.cancel()
         show.close()
-        runner.wait_stopped()  # so no nmap or restic outlives the run
+        run.wait_stopped()  # so no nmap or restic outlives the run
         raise
     show.close()
-    assert assessment is not None
-    _say_what_is_incomplete(assessment)
-    audience = args.audience or config.report.audience
-    written = _write(assessment, out_dir, formats, audience)
-    recorded = history is None or _record(history, assessment)
-    for path in written:
+    assert run.results is not None
+    _say_what_is_incomplete(run.results)
+    published = run.publish(out_dir=out_dir, formats=formats, audience=args.audience)
+    recorded = history is None or published.recorded
+    for warning in published.warnings:
+        print(f"posture: {warning}", file=sys.stderr)
+    for path in published.reports:
         print(path)
-    alert_failed = _alerts(config, assessment, args)
-    code = exit_code(assessment, args.fail_on)
+    code = exit_code(run.results, args.fail_on)
     # A cron job that relies on the alert must hear that it was lost, even over "findings" or "incomplete".
-    if alert_failed and args.strict_alerts:
+    if published.alert_failed and args.strict_alerts:
         return ExitCode.OUTPUT
     # The README's table: 4 when the reports *or the history* could not be written (the reports are kept).
     return ExitCode.OUTPUT if not recorded else code
@@ -209,54 +216,6 @@ def _say_what_is_incomplete(assessment: Assessment) -> None:
         print(f"posture: {check_id}: {count} item(s) could not be checked; see the report", file=sys.stderr)
     if not assessment.assessed:
         print("posture: nothing was assessed: no check ran to completion", file=sys.stderr)
-
-
-def _previous(history: Any, config_id: str) -> Assessment | None:
-    if history is None:
-        return None
-    try:
-        previous: Assessment | None = history.latest(config_id)
-        return previous
-    except PostureError as exc:
-        print(f"posture: warning: {exc}; comparing with no previous run", file=sys.stderr)
-        return None
-
-
-def _record(history: Any, assessment: Assessment) -> bool:
-    try:
-        history.record(assessment)
-    except PostureError as exc:
-        print(f"posture: warning: the reports are written, but the run was not recorded: {exc}", file=sys.stderr)
-        return False
-    return True
-
-
-def _write(assessment: Assessment, out_dir: Path, formats: list[str], audience: str) -> list[Path]:
-    import uuid
-
-    from reports import write_reports
-
-    # The id goes into the results JSON before it is written, so the file and the history agree.
-    assessment.run_id = assessment.run_id or uuid.uuid4().hex[:12]
-    if audience == "staff" and "json" in formats:
-        print("posture: note: the staff edition has no JSON (it would carry the evidence)", file=sys.stderr)
-    written = write_reports(assessment, out_dir, formats, audience)
-    for path in written:
-        logging.getLogger("posture.reports").info("report written: %s", path)
-    return written
-
-
-def _alerts(config: Any, assessment: Assessment, args: argparse.Namespace) -> bool:
-    """Send the configured alert; True when it failed. Never blocks the reports (already written)."""
-    if config.alerts is None:
-        return False
-    from posture.alerts import send_alert
-
-    try:
-        return not send_alert(config.alerts, assessment)
-    except Exception as exc:  # noqa: BLE001 - send_alert never raises by design; belt and braces
-        logging.getLogger("posture.alerts").error("alert not sent: %s", type(exc).__name__)
-        return True
 
 
 def exit_code(assessment: Assessment, fail_on: str) -> int:
@@ -288,18 +247,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from importlib import resources
+    from posture.assess import create_starter_config
 
-    path: Path = args.path
-    if path.exists():
-        raise UsageError(f"{path} already exists; not overwriting it")
-    text = resources.files("posture.data").joinpath("starter.yaml").read_text(encoding="utf-8")
-    try:
-        with open(path, "x", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    print(path)
+    print(create_starter_config(args.path))
     return ExitCode.OK
 
 
@@ -314,33 +264,52 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_checks(args: argparse.Namespace) -> int:
     registry = _registry()
+    registry.load_all()
     for check_id in registry.ids():
-        check = registry.require(check_id)
+        check = registry.get(check_id)
+        if check is None:
+            continue
         origin = registry.origins[check_id]
         kind = "built-in" if origin.startswith("checks.") else "plugin"
-        print(f"{check_id:<16} {kind:<9} {check.meta.title}  [{', '.join(check.meta.weaknesses)}]")
+        needs = f"  needs: {', '.join(sorted(check.meta.needs))}" if check.meta.needs else ""
+        print(f"{check_id:<16} {kind:<9} {check.meta.title}  [{', '.join(check.meta.weaknesses)}]{needs}")
     for name, why in registry.broken.items():
         print(f"{name:<16} BROKEN    {why}")
     return ExitCode.OK
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from posture.results import load_results
+    """Re-render a run's plan from its results JSON, or from the history database by run id."""
+    from posture.assess import write_reports
+    from posture.diffcmd import load_side
 
-    assessment = load_results(args.results)
+    assessment = load_side(args.results, args.db)
     formats = _formats(args, ["markdown", "html"])
-    out_dir = args.out or args.results.parent
-    for path in _write(assessment, out_dir, formats, args.audience or "consultant"):
+    from_file = Path(args.results).is_file()
+    out_dir = args.out or (Path(args.results).parent if from_file else Path.cwd())
+    notes: list[str] = []
+    written = write_reports(assessment, out_dir, formats, args.audience or "consultant", notes)
+    for note in notes:
+        print(f"posture: {note}", file=sys.stderr)
+    for path in written:
+        print(path)
+    return ExitCode.OK
+
+
+def cmd_new_check(args: argparse.Namespace) -> int:
+    from posture.template import new_check
+
+    for path in new_check(args.name, args.dir):
         print(path)
     return ExitCode.OK
 
 
 def cmd_history(args: argparse.Namespace) -> int:
     from posture.config import load_config
-    from posture.history import History
+    from posture.store import open_store
 
     config = load_config(args.config, _registry())
-    runs = History(args.db).runs(config.identity)
+    runs = open_store(args.db).runs(config.identity)
     if not runs:
         print(f"no recorded runs for {args.config}", file=sys.stderr)
         return ExitCode.OK
@@ -360,6 +329,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return run_diff(args)
 
 
+def cmd_fleet(args: argparse.Namespace) -> int:
+    from posture.fleet import run_fleet
+
+    return run_fleet(args)
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     from posture.tui.app import run_tui
 
@@ -368,7 +343,8 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "scan": cmd_scan, "validate": cmd_validate, "init": cmd_init, "schema": cmd_schema, "checks": cmd_checks,
-    "plan": cmd_plan, "history": cmd_history, "diff": cmd_diff, "tui": cmd_tui,
+    "plan": cmd_plan, "history": cmd_history, "diff": cmd_diff, "tui": cmd_tui, "new-check": cmd_new_check,
+    "fleet": cmd_fleet,
 }
 
 if __name__ == "__main__":  # pragma: no cover

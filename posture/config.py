@@ -15,9 +15,10 @@ import os
 import re
 import types
 import typing
+from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import (
     BaseModel,
@@ -35,8 +36,23 @@ from posture import redact
 from posture.errors import ConfigError, InputError
 from posture.yamlsrc import KeyPath, Located, dotted, load_yaml
 
-if TYPE_CHECKING:
-    from posture.registry import Registry
+
+class CheckSource(Protocol):
+    """What the loader needs to know about the installed checks (posture.registry.Registry is one).
+
+    A protocol, so the config depends on neither the registry nor the Check class.
+    """
+
+    @property
+    def broken(self) -> Mapping[str, str]: ...  # check id -> why it could not be loaded
+
+    def ids(self) -> list[str]: ...
+
+    def options_model(self, check_id: str) -> type[BaseModel] | None: ...  # None: not installed or broken
+
+    def always_running(self) -> list[str]: ...  # checks that run even without a config section
+
+    def describe(self, check_id: str) -> str: ...
 
 CONFIG_VERSION = 1
 
@@ -184,7 +200,8 @@ class Target(Strict):
     @classmethod
     def _plain_address(cls, value: str) -> str:
         # Addresses reach nmap's command line: only address characters, never options or shell syntax.
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.:\-/]*", value):
+        # A leading ':' is IPv6 ("::1"); a leading '-' (an nmap option) never passes.
+        if not re.fullmatch(r"[A-Za-z0-9:][A-Za-z0-9.:\-/]*", value):
             raise ValueError("must be an IP address, CIDR range or hostname")
         return value
 
@@ -213,18 +230,29 @@ class Scope(Strict):
             try:
                 ipaddress.ip_network(item, strict=False)
             except ValueError:
-                if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.\-]*", item):
+                # Only the characters of addresses, networks and names here; the ports check's scope
+                # parser decides what each spelling means (and refuses the ambiguous ones, located).
+                if not re.fullmatch(r"[A-Za-z0-9:][A-Za-z0-9.:\-/]*", item):
                     raise ValueError(f"{item!r} is not an address, network or hostname") from None
         return value
 
 
-ReportFormat = Literal["markdown", "json", "html"]
-
-
 class ReportSettings(Strict):
     out_dir: str = "reports"
-    formats: list[ReportFormat] = ["markdown", "json", "html"]
+    formats: list[str] = Field(default=["markdown", "json", "html"],
+                               description="report formats: markdown, json, html, or any installed writer's")
     audience: Literal["consultant", "staff"] = "consultant"
+
+    @field_validator("formats")
+    @classmethod
+    def _installed(cls, value: list[str]) -> list[str]:
+        from posture.writers import formats  # a writer is a plugin: the installed ones, by entry point
+
+        known = formats()
+        unknown = [f for f in value if f not in known]
+        if unknown:
+            raise ValueError(f"unknown report format {unknown[0]!r}; installed: {', '.join(known)}")
+        return value
 
 
 class Alerts(Strict):
@@ -241,6 +269,11 @@ class Config(Strict):
     checks: dict[str, Any] = Field(default_factory=dict, description="one section per check, by check id")
     report: ReportSettings = ReportSettings()
     alerts: Alerts | None = None
+    # A shared history (PostgreSQL) holds many clients: this names the client; default: organization.name.
+    client: str = Field(default="", max_length=200, description="client id in a shared history (default: the "
+                        "organization's name)")
+    scan_every_days: int = Field(default=7, ge=1, le=366, description="how often this client is scanned; "
+                                 "`posture fleet` flags it when the last run is older")
 
     _path: Path = PrivateAttr(default=Path("posture.yaml"))
     _options: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
@@ -260,6 +293,10 @@ class Config(Strict):
         """Stable id of this config across runs: its resolved path and organization name."""
         raw = f"{self._path.resolve()}\0{self.organization.name}"
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    @property
+    def client_id(self) -> str:
+        return self.client or self.organization.name
 
     @property
     def mode(self) -> str:
@@ -386,21 +423,21 @@ def _keys_holding(data: Any, value: str, key_path: KeyPath) -> typing.Iterator[K
         yield key_path
 
 
-def load_config(path: str | Path, registry: Registry) -> Config:
+def load_config(path: str | Path, registry: CheckSource) -> Config:
     """Read, validate and type a config file; raise ConfigError listing every problem."""
     path = Path(path)
     located = load_yaml(path)
     return config_from_located(located, registry)
 
 
-def config_from_located(located: Located, registry: Registry) -> Config:
+def config_from_located(located: Located, registry: CheckSource) -> Config:
     config, problems = config_and_problems(located, registry)
     if problems or config is None:
         raise ConfigError(problems)
     return config
 
 
-def config_and_problems(located: Located, registry: Registry) -> tuple[Config | None, list[InputError]]:
+def config_and_problems(located: Located, registry: CheckSource) -> tuple[Config | None, list[InputError]]:
     """Every problem of the config itself, and the most of it that is usable despite them.
 
     With problems, the config returned is the file less its bad keys (None when even that is not a
@@ -427,8 +464,8 @@ def config_and_problems(located: Located, registry: Registry) -> tuple[Config | 
     sections: dict[Any, Any] = raw_checks if isinstance(raw_checks, dict) else {}
     for check_id, section in sections.items():
         key_path: KeyPath = ("checks", check_id)
-        check = registry.get(str(check_id))
-        if check is None:
+        model = registry.options_model(str(check_id))
+        if model is None:
             broken = registry.broken.get(str(check_id))
             hint = _did_you_mean(str(check_id), registry.ids())
             problems.append(located.error(key_path, f"the {check_id!r} check is installed but failed to load: {broken}"
@@ -439,13 +476,13 @@ def config_and_problems(located: Located, registry: Registry) -> tuple[Config | 
         if section is None or section is True:
             section = {}
         try:
-            options[check_id] = check.Options.model_validate(section)
+            options[check_id] = model.model_validate(section)
         except ValidationError as exc:
-            problems += _located_problems(exc, located, check.Options, key_path)
-    for check_id in registry.ids():
-        check = registry.get(check_id)
-        if check is not None and check.meta.always_runs and check_id not in sections:
-            options[check_id] = check.Options()
+            problems += _located_problems(exc, located, model, key_path)
+    for check_id in registry.always_running():
+        model = registry.options_model(check_id)
+        if model is not None and check_id not in sections:
+            options[check_id] = model()
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     if config is not None:
         config._path = located.path
@@ -581,17 +618,18 @@ def _members(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def config_json_schema(registry: Registry) -> dict[str, Any]:
+def config_json_schema(registry: CheckSource) -> dict[str, Any]:
     schema = Config.model_json_schema()
     defs = schema.setdefault("$defs", {})
     checks_props = {}
     for check_id in registry.ids():
-        check = registry.get(check_id)
-        assert check is not None
+        model = registry.options_model(check_id)
+        if model is None:
+            continue  # broken: `posture checks` says why
         # Each check's models become top-level $defs, prefixed so two plugins' "Options" never collide.
-        sub = _prefix_refs(check.Options.model_json_schema(), f"{check_id}__")
+        sub = _prefix_refs(model.model_json_schema(), f"{check_id}__")
         defs.update(sub.pop("$defs", {}))
-        sub["description"] = check.meta.description or check.meta.title
+        sub["description"] = registry.describe(check_id)
         checks_props[check_id] = {"anyOf": [sub, {"type": "null"}, {"const": False}]}
     schema["properties"]["checks"] = {
         "type": "object",

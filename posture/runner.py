@@ -20,10 +20,8 @@ from typing import Any
 from posture import __version__
 from posture.check import Check, CheckContext, PreviousRun, Secrets
 from posture.config import Config
-from posture.drift import compute_drift
 from posture.errors import Cancelled, CheckFailed, ConfigError, InputError
 from posture.models import Assessment, CheckResult, CheckStatus, Finding, Mode
-from posture.planner import build_plan
 from posture.redact import redact_tree
 
 log = logging.getLogger("posture.runner")
@@ -62,8 +60,8 @@ Event = RunStarted | CheckStarted | CheckProgress | CheckFinished | RunFinished
 @dataclass
 class _Job:
     check_id: str
-    check: Check
-    ctx: CheckContext
+    check: Check[Any]
+    ctx: CheckContext[Any]
     timeout_s: float
     started: float = 0.0
     done: bool = False
@@ -93,10 +91,10 @@ class Runner:
         for check_id in config.enabled_checks:
             if check_id in self.skipped:
                 continue
-            check_cls: type[Check] = registry.require(check_id)
-            ctx = CheckContext(
+            check_cls: type[Check[Any]] = registry.require(check_id)
+            ctx: CheckContext[Any] = CheckContext(
                 config=config, options=config.options(check_id), now=self.now,
-                previous=prev_run, secrets=secrets or Secrets(),
+                previous=prev_run, secrets=secrets or Secrets(), check_id=check_id,
             )
             self._jobs[check_id] = _Job(check_id, check_cls(), ctx, check_cls.meta.timeout_s)
         self._titles = {c: registry.require(c).meta.title for c in config.enabled_checks}
@@ -149,7 +147,7 @@ class Runner:
                 job.thread.join(max(0.0, deadline - time.monotonic()))
 
     def run(self) -> Assessment:
-        """Run to the end, ignoring progress."""
+        """Run to the end, ignoring progress: the raw results (posture.assess.finish gives them a plan)."""
         for event in self.events():
             if isinstance(event, RunFinished):
                 return event.assessment
@@ -223,7 +221,7 @@ class Runner:
         # Everything reports, history and alerts show comes from here: one redaction covers them all.
         return redact_tree(CheckResult(
             job.check_id, job.check.meta.title, CheckStatus.OK, tuple(outcome),
-            duration_s=round(duration, 3), facts=dict(job.ctx.facts),
+            duration_s=round(duration, 3), facts=dict(job.ctx.facts), staff=job.ctx.staff,
         ))
 
     def _error(self, job: _Job, reason: str, duration: float) -> CheckResult:
@@ -256,9 +254,7 @@ class Runner:
             checks=results,
             tool_version=__version__,
         )
-        assessment.drift = compute_drift(self.previous, assessment) if self.previous else None
-        assessment.plan = build_plan(assessment)
-        return assessment
+        return assessment  # posture.assess.finish adds the run id, the drift and the plan
 
 
 def _log_result(result: CheckResult) -> None:

@@ -9,15 +9,17 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from posture.errors import OutputError
 
 REPORT_MODE = 0o600  # reports name weaknesses and assets: owner-only by default
+# What a report file holds: text, a stream of text pieces, or bytes (PDF, Word).
+Content = str | bytes | Iterable[str]
 
 
-def write_all_atomically(files: Mapping[Path, str], mode: int = REPORT_MODE) -> list[Path]:
+def write_all_atomically(files: Mapping[Path, Content], mode: int = REPORT_MODE) -> list[Path]:
     """Write every file to a temporary sibling first, then rename them all into place.
 
     If any write fails (disk full, permissions), none of the new files replaces an old one.
@@ -28,8 +30,14 @@ def write_all_atomically(files: Mapping[Path, str], mode: int = REPORT_MODE) -> 
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             staged.append((Path(tmp), target))
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            with os.fdopen(fd, "wb") as handle:
+                if isinstance(text, bytes):
+                    handle.write(text)
+                elif isinstance(text, str):
+                    handle.write(text.encode("utf-8"))
+                else:  # a report streamed piece by piece
+                    for chunk in text:
+                        handle.write(chunk.encode("utf-8"))
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, mode)
@@ -41,6 +49,11 @@ def write_all_atomically(files: Mapping[Path, str], mode: int = REPORT_MODE) -> 
                 tmp_path.unlink()
         where = exc.filename or (staged[-1][1] if staged else "")
         raise OutputError(f"could not write reports to {where}: {exc.strerror or exc}") from None
+    except BaseException:
+        for tmp_path, _ in staged:  # a streamed report failing half-way: nothing half-written stays
+            with contextlib.suppress(OSError):
+                tmp_path.unlink()
+        raise
     return [target for _, target in staged]
 
 
@@ -51,7 +64,7 @@ _REPORT_NAME = re.compile(r"posture-[\w-]+\.(?:md|html|json)")
 KEEP_PREVIOUS = 1  # run folders kept besides the current one (a reader may still have one open)
 
 
-def publish_run(out_dir: Path, files: Mapping[str, str], mode: int = REPORT_MODE) -> list[Path]:
+def publish_run(out_dir: Path, files: Mapping[str, Content], mode: int = REPORT_MODE) -> list[Path]:
     """Replace the previous run's reports in `out_dir` with `files` (name → text), all together or not at all.
 
     Layout: each run is written into its own folder `out_dir/.posture-runs/run-…`, then one symlink,
@@ -100,7 +113,7 @@ def publish_run(out_dir: Path, files: Mapping[str, str], mode: int = REPORT_MODE
     return [out_dir / name for name in files]
 
 
-def _refuse_folders_in_the_way(out_dir: Path, files: Mapping[str, str]) -> None:
+def _refuse_folders_in_the_way(out_dir: Path, files: Mapping[str, Content]) -> None:
     for name in files:
         target = out_dir / name
         if target.is_dir() and not target.is_symlink():
@@ -108,7 +121,7 @@ def _refuse_folders_in_the_way(out_dir: Path, files: Mapping[str, str]) -> None:
                               "move it away (nothing was replaced)")
 
 
-def _adopt_plain_files(out_dir: Path, runs: Path, files: Mapping[str, str]) -> None:
+def _adopt_plain_files(out_dir: Path, runs: Path, files: Mapping[str, Content]) -> None:
     """Reports written by an older posture (plain files) become the current run, content unchanged."""
     if _current(runs) is not None:
         return
@@ -134,10 +147,16 @@ def _current(runs: Path) -> Path | None:
     return target if target.is_dir() else None
 
 
-def _write_file(path: Path, text: str, mode: int) -> None:
+def _write_file(path: Path, content: Content, mode: int) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    with os.fdopen(fd, "wb") as handle:
+        if isinstance(content, bytes):  # a binary deliverable (PDF, Word)
+            handle.write(content)
+        elif isinstance(content, str):
+            handle.write(content.encode("utf-8"))
+        else:  # a report streamed piece by piece: never one string in memory
+            for chunk in content:
+                handle.write(chunk.encode("utf-8"))
         handle.flush()
         os.fsync(handle.fileno())
     os.chmod(path, mode)

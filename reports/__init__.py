@@ -1,54 +1,54 @@
-"""Report writers, one module per format, and the one place that writes them to disk."""
+"""The built-in report writers: one module per format, each registered in the `posture.reports`
+entry-point group (pyproject.toml) exactly as a third-party format would be.
+
+A new format is one module holding a `Writer` (see `posture.writers`) and one entry-point line.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from posture.errors import UsageError
 from posture.models import Assessment
-from posture.redact import redact
-from posture.safeio import publish_run
+from posture.writers import formats
+from posture.writers import render_all as _render_all
+from posture.writers import write_reports as _write_reports
 
 Renderer = Callable[[Assessment, str], str]
-FORMATS = ("markdown", "json", "html")
-# The JSON holds everything (evidence, addresses): it is never part of the staff edition.
-CONSULTANT_ONLY = frozenset({"json"})
+Streamer = Callable[[Assessment, str], Iterable[str]]
 
 
-def _renderer(fmt: str) -> Renderer:
-    if fmt == "markdown":
-        from reports import markdown
+@dataclass(frozen=True)
+class RendererWriter:
+    """A `posture.writers.Writer` made of a format name, its file names and a render function."""
 
-        return markdown.render
-    if fmt == "html":
-        from reports import html
+    format: str
+    consultant_file: str
+    staff_file: str
+    renderer: Renderer
+    consultant_only: bool = False
+    # Pieces of the same file in order, for large plans: written as they come, never one string in memory.
+    streamer: Streamer | None = None
 
-        return html.render
-    if fmt == "json":
-        from reports import json_report
+    def file_name(self, audience: str) -> str:
+        return self.staff_file if audience == "staff" else self.consultant_file
 
-        return json_report.render
-    raise UsageError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
+    def render(self, assessment: Assessment, audience: str) -> str:
+        return self.renderer(assessment, audience)
 
-
-def file_name(fmt: str, audience: str) -> str:
-    suffix = "-staff" if audience == "staff" else ""
-    return {"markdown": f"posture-plan{suffix}.md", "html": f"posture-plan{suffix}.html",
-            "json": "posture-results.json"}[fmt]
-
-
-def render_all(assessment: Assessment, formats: Iterable[str], audience: str) -> dict[str, str]:
-    """Render every requested format in memory first: a failure writes nothing."""
-    out = {}
-    for fmt in dict.fromkeys(formats):
-        if audience == "staff" and fmt in CONSULTANT_ONLY:
-            continue
-        out[file_name(fmt, audience)] = _renderer(fmt)(assessment, audience)
-    return out
+    def stream(self, assessment: Assessment, audience: str) -> Iterable[str]:
+        if self.streamer is None:
+            return [self.renderer(assessment, audience)]
+        return self.streamer(assessment, audience)
 
 
-def write_reports(assessment: Assessment, out_dir: Path, formats: Iterable[str], audience: str) -> list[Path]:
-    rendered = render_all(assessment, formats, audience)
-    # Results files written by older versions may still quote a repository's password: mask on the way out.
-    return publish_run(out_dir, {name: redact(text) for name, text in rendered.items()})
+def render_all(assessment: Assessment, requested: Iterable[str], audience: str) -> dict[str, str | bytes]:
+    return _render_all(assessment, requested, audience)
+
+
+def write_reports(assessment: Assessment, out_dir: Path, requested: Iterable[str], audience: str) -> list[Path]:
+    return _write_reports(assessment, out_dir, requested, audience)
+
+
+__all__ = ["RendererWriter", "formats", "render_all", "write_reports"]

@@ -8,12 +8,14 @@ account names, evidence).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Iterable, Iterator
 
 from posture.catalogue import load_catalogue
 from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Phase, Severity, Status
 from posture.planner import WINDOW
-from reports.text import cell, code_block, md, scrub
+from reports import RendererWriter
+from reports.ports_inventory import render_ports
+from reports.text import cell, code_block, md
 
 AUDIENCES = ("consultant", "staff")
 PHASE_TITLES = {
@@ -22,22 +24,29 @@ PHASE_TITLES = {
     Phase.PREVENT: "Prevent a recurrence",
 }
 ATTORNEY = "verify with your attorney"
+STAFF_ASSETS = "the affected devices"  # the staff edition's words for the compromised assets
 
 
 def render(assessment: Assessment, audience: str = "consultant") -> str:
+    return "".join(chunks(assessment, audience))
+
+
+def chunks(assessment: Assessment, audience: str = "consultant") -> Iterator[str]:
+    """The plan piece by piece (the findings one at a time), for a writer that streams it to disk."""
     staff = audience == "staff"
-    out: list[str] = []
-    out += _header(assessment, staff)
-    out += _summary(assessment, staff)
-    out += _actions(assessment, staff)
-    out += _notifications(assessment)
-    out += _training_asks(assessment, _sensitive_strings(assessment)) if staff else []
-    if not staff:
-        out += _drift(assessment)
-        out += _findings(assessment)
-        out += _checks(assessment)
-    out += _about(assessment, staff)
-    return "\n".join(out).rstrip() + "\n"
+    sections: list[Iterable[list[str]]] = [
+        [_header(assessment, staff)], [_summary(assessment, staff)], [_actions(assessment, staff)],
+        [_notifications(assessment)]]
+    if staff:
+        sections.append([_staff_sections(assessment)])
+    else:
+        sections += [[_drift(assessment)], _findings(assessment), [render_ports(assessment)], [_checks(assessment)]]
+    for section in sections:
+        for lines in section:
+            if lines:
+                yield "\n".join(lines) + "\n"
+    # The last section ends the file: no blank lines after it.
+    yield "\n".join(_about(assessment, staff)).rstrip() + "\n"
 
 
 def _header(a: Assessment, staff: bool) -> list[str]:
@@ -117,7 +126,6 @@ def _actions(a: Assessment, staff: bool) -> list[str]:
         return [*out, "Nothing to do: no problems were found.", ""]
     if not a.plan:
         return out
-    redact = _sensitive_strings(a) if staff else []
     by_priority: dict[int, list[Action]] = {}
     for action in a.plan.actions:
         by_priority.setdefault(action.priority, []).append(action)
@@ -128,13 +136,13 @@ def _actions(a: Assessment, staff: bool) -> list[str]:
             if action.phase != current_phase:
                 current_phase = action.phase
                 out += [f"#### {PHASE_TITLES[action.phase]}", ""]
-            out += _action(a, action, staff, redact)
+            out += _action(a, action, staff)
     return out
 
 
-def _action(a: Assessment, action: Action, staff: bool, redact: list[str]) -> list[str]:
+def _action(a: Assessment, action: Action, staff: bool) -> list[str]:
     due = f"due {action.due.isoformat()}" if action.due else WINDOW[action.priority]
-    detail = scrub(action.detail, redact) if staff else action.detail
+    detail = _staff_detail(action) if staff else action.detail
     new = " **NEW**" if _is_new(a, action) else ""
     lines = [f"- [ ] **{md(action.title)}** ({due}; owner: ________){new}", f"  {md(detail)}"]
     steps = "; ".join(f"\"{s.step_title}\" in *{s.guide_title}*" for s in action.guide_steps)
@@ -208,97 +216,28 @@ def _why(a: Assessment, action: Action) -> str:
     return text + (f": {', '.join(names)}." if names else ".")
 
 
-# The training check's facts (counts by department, never names): the staff edition's training asks.
-_TRAINING_GROUPS = (("overdue", "Overdue"), ("never_trained", "Never trained"),
-                    ("new_hires_untrained", "New hires to train"), ("expiring_soon", "Expiring soon"))
-_LEGACY_GROUPS = (("overdue", "Overdue"), ("never_trained", "Never trained"), ("new_hire", "New hires to train"))
+def _staff_detail(action: Action) -> str:
+    """The catalogue's sentence, with "the affected devices" where the consultant edition names the compromised
+    assets: nothing in it comes from a finding, so nothing needs scrubbing and every word of it stays."""
+    spec = load_catalogue().actions.get(action.id)
+    return spec.detail.replace("{assets}", STAFF_ASSETS) if spec is not None else ""
 
 
-def _training_asks(a: Assessment, redact: list[str]) -> list[str]:
-    training = next((c for c in a.checks if c.check == "training" and c.status is CheckStatus.OK), None)
-    if training is None:
-        return []
-    facts = training.facts
-    out = ["## Training", ""]
-    percent = _coverage_percent(facts.get("coverage"))
-    if percent is not None:
-        out += [f"{percent}% of staff have current security-awareness training. Everyone should complete it "
-                "when they join and at least once a year, phishing included.", ""]
-    asks = _training_ask_lines(facts)
-    if asks:
-        out += asks + [""]
-    table = _department_table(facts)
-    if table:
-        header, rows = table
-        out += ["| Department | " + " | ".join(header) + " |", "|---" * (len(header) + 1) + "|"]
-        out += [f"| {cell(scrub(dept, redact, 'a department'))} | " + " | ".join(str(n) for n in counts) + " |"
-                for dept, counts in rows]
-        out.append("")
+def _staff_sections(a: Assessment) -> list[str]:
+    """Each check's own section for staff, rendered field by field from what the check declared."""
+    out: list[str] = []
+    for check in a.checks:
+        section = check.staff
+        if check.status is not CheckStatus.OK or section is None:
+            continue
+        out += [f"## {md(section.title)}", ""]
+        out += [line for p in section.paragraphs for line in (md(p), "")]
+        if section.items:
+            out += [f"- {md(item)}" for item in section.items] + [""]
+        if section.columns and section.rows:
+            out += ["| " + " | ".join(cell(c) for c in section.columns) + " |", "|---" * len(section.columns) + "|"]
+            out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in section.rows] + [""]
     return out
-
-
-def _coverage_percent(coverage: Any) -> int | None:
-    if isinstance(coverage, dict):
-        coverage = coverage.get("percent", coverage.get("fraction"))
-        if isinstance(coverage, int) and not isinstance(coverage, bool):
-            return coverage
-    if isinstance(coverage, float) and 0 <= coverage <= 1:
-        return int(coverage * 100)
-    return None
-
-
-def _training_ask_lines(facts: dict[str, Any]) -> list[str]:
-    asks = {
-        "overdue": "{whose} training has lapsed (the oldest since {due}): book them onto the next session.",
-        "never_trained": "{who} never been trained: train them first.",
-        "new_hires_untrained": "{who} joined recently and still need training (due {due}).",
-        "expiring_soon": "{whose} training lapses soon (from {due}): book renewals now.",
-    }
-    out = []
-    for key, template in asks.items():
-        group = facts.get(key)
-        n = group.get("count") if isinstance(group, dict) else None
-        if isinstance(group, dict) and isinstance(n, int) and n > 0:
-            due = group.get("earliest_due")
-            text = template.format(
-                whose=f"{n} person's" if n == 1 else f"{n} people's",
-                who=f"{n} person has" if n == 1 else f"{n} people have",
-                due=due if isinstance(due, str) else "now")
-            out.append(f"- {md(text)}")
-    phishing = facts.get("phishing")
-    repeat = phishing.get("repeat_clickers") if isinstance(phishing, dict) else None
-    if isinstance(repeat, int) and repeat > 0:
-        who = "1 person" if repeat == 1 else f"{repeat} people"
-        out.append(f"- {who} fell for more than one practice phishing email: a short one-to-one refresher helps.")
-    return out
-
-
-def _department_table(facts: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[int]]]] | None:
-    columns: list[tuple[str, dict[str, Any]]] = []
-    departments = facts.get("departments")
-    if isinstance(departments, dict):
-        columns.append(("Staff", {d: v.get("staff", 0) for d, v in departments.items() if isinstance(v, dict)}))
-        columns.append(("Current", {d: v.get("current", 0) for d, v in departments.items() if isinstance(v, dict)}))
-    for key, label in _TRAINING_GROUPS:
-        group = facts.get(key)
-        if isinstance(group, dict) and isinstance(group.get("by_department"), dict):
-            columns.append((label, group["by_department"]))
-    legacy = facts.get("by_department")  # {dept: {overdue, never_trained, new_hire}}
-    if isinstance(legacy, dict):
-        for key, label in _LEGACY_GROUPS:
-            columns.append((label, {d: v.get(key, 0) for d, v in legacy.items() if isinstance(v, dict)}))
-    phishing = facts.get("phishing")
-    if isinstance(phishing, dict) and isinstance(phishing.get("repeat_clickers_by_department"), dict):
-        columns.append(("Repeat phishing clicks", phishing["repeat_clickers_by_department"]))
-    names = sorted({str(d) for _, counts in columns for d in counts})
-    if not names:
-        return None
-    rows = [(d, [_count(counts.get(d)) for _, counts in columns]) for d in names]
-    return [label for label, _ in columns], rows
-
-
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _drift(a: Assessment) -> list[str]:
@@ -326,26 +265,23 @@ def _change_line(f: Finding) -> str:
     return f"- **{f.severity.value.upper()}** {md(f.title)}" + (f" · asset {md(f.asset)}" if f.asset else "")
 
 
-def _findings(a: Assessment) -> list[str]:
+def _findings(a: Assessment) -> Iterator[list[str]]:
     failing = sorted(a.failing, key=lambda f: (f.severity.rank, f.check, f.title))
-    out = ["## Findings", ""]
-    if not failing:
-        out += ["No problems found.", ""]
+    yield ["## Findings", ""] + (["No problems found.", ""] if not failing else [])
     new = set(a.drift.new) if a.drift else set()
     for severity in Severity:
         group = [f for f in failing if f.severity is severity]
         if not group:
             continue
-        out += [f"### {severity.value.capitalize()} ({len(group)})", ""]
+        yield [f"### {severity.value.capitalize()} ({len(group)})", ""]
         for f in group:
-            out += _finding(f, f.id in new, a)
+            yield _finding(f, f.id in new, a)
     if a.unchecked:
-        out += [f"### Could not be checked ({len(a.unchecked)})", "",
-                "These were not judged, so they are not known to be safe.", ""]
+        yield [f"### Could not be checked ({len(a.unchecked)})", "",
+               "These were not judged, so they are not known to be safe.", ""]
         for f in a.unchecked:
-            out += _finding(f, False, a)
-    out += _passes(a)
-    return out
+            yield _finding(f, False, a)
+    yield _passes(a)
 
 
 def _finding(f: Finding, is_new: bool, a: Assessment) -> list[str]:
@@ -409,13 +345,4 @@ def _about(a: Assessment, staff: bool) -> list[str]:
     ]
 
 
-def _sensitive_strings(a: Assessment) -> list[str]:
-    """Strings the staff edition must not show: compromised assets, target addresses and names, and the
-    asset of every finding (hosts, accounts, people)."""
-    values: set[str] = {str(v) for v in (a.incident or {}).get("compromised_assets") or []}
-    for target in a.scope.get("targets", []):
-        if isinstance(target, dict):
-            values.update(str(target[k]) for k in ("address", "name") if target.get(k))
-    resolved = a.drift.resolved if a.drift else ()
-    values.update(f.asset for f in (*a.findings, *resolved) if f.asset)
-    return sorted(values, key=len, reverse=True)
+WRITER = RendererWriter("markdown", "posture-plan.md", "posture-plan-staff.md", render, streamer=chunks)

@@ -5,42 +5,9 @@ from __future__ import annotations
 import functools
 import re
 
-# Escaped wherever they stand: they open emphasis, links, code, raw HTML or strikethrough anywhere in a line.
-_SPECIAL = re.compile(r"([\\*\[\]<~])")
-# `_` opens emphasis only at a word's edge (CommonMark): snake_case ids stay readable in the raw text.
-_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_CODE_SPAN = re.compile(r"(`+)([^`]+?)\1")
-_LINE_START = re.compile(r"^(\s*)(\d*)([-+=>.)#])")
+from posture.mdtext import cell, md
 
-
-def md(text: object) -> str:
-    """Inline text: one line, whose Markdown and HTML specials are escaped only where they would act.
-
-    A `code span` written in the text stays one (what is inside is shown literally anyway); a lone
-    backtick is escaped. Hostile input can at most make a code span, never a link, HTML or a heading.
-    """
-    flat = " ".join(str(text).split())
-    out, last = [], 0
-    for span in _CODE_SPAN.finditer(flat):
-        out += [_escape(flat[last:span.start()]), span.group()]
-        last = span.end()
-    out.append(_escape(flat[last:]))
-    flat = "".join(out)
-    # Only where it would start a list, quote or heading: escape the punctuation, never a digit.
-    if re.match(r"^\s*(\d+[.)]|[-+=>]|#+)(\s|$)", flat):
-        return _LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), flat, count=1)
-    return flat
-
-
-def _escape(text: str) -> str:
-    text = _SPECIAL.sub(r"\\\1", text).replace("`", "\\`")
-    return _ENTITY.sub(r"\\&", _EDGE_UNDERSCORE.sub(r"\\_", text))
-
-
-def cell(text: object) -> str:
-    """A table cell: inline text, and never an empty cell."""
-    return md(text).replace("|", "\\|") or "-"
+__all__ = ["cell", "code_block", "md", "scrub", "slug"]
 
 
 def code_block(lines: list[str] | tuple[str, ...], info: str = "text") -> str:

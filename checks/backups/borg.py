@@ -24,8 +24,7 @@ from checks.backups.jsonfile import located_error, parse_json, parse_time
 from checks.backups.offsite import local_path, url_password
 from checks.backups.options import BorgJob
 from checks.backups.tools import integrity_check, read_secret_file, scrub, tool_message
-from posture.check import CheckContext
-from posture.errors import CheckFailed, InputError
+from posture.api import CheckContext, CheckFailed, InputError
 
 MAX_SIZE_BYTES = 2**60  # one exbibyte
 INSTALL_HINT = "apt-get install borgbackup (or see https://www.borgbackup.org)"

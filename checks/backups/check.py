@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from checks.backups.collect import Saved, collect, load_saved, summary
 from checks.backups.figures import load_figures
@@ -19,12 +19,22 @@ from checks.backups.options import BackupsOptions, BorgJob, DeclaredJob, FolderJ
 from checks.backups.restore_point import compromise_window, judge_restore_point
 from checks.backups.rules import judge_readiness
 from checks.backups.wording import CHECK_ID
-from posture.check import Check, CheckContext, CheckMeta, all_parts_failed, part_error
-from posture.errors import Cancelled, CheckFailed, ConfigError, InputError
-from posture.models import Finding
+from posture.api import (
+    Cancelled,
+    Check,
+    CheckContext,
+    CheckFailed,
+    CheckMeta,
+    Config,
+    ConfigError,
+    Finding,
+    InputError,
+    all_parts_failed,
+    part_error,
+)
 
 
-class BackupsCheck(Check):
+class BackupsCheck(Check[BackupsOptions]):
     meta = CheckMeta(
         id=CHECK_ID,
         title="Backups: offsite, regular, reviewed",
@@ -43,10 +53,10 @@ class BackupsCheck(Check):
     def __init__(self) -> None:
         self._saved: dict[int, Saved] = {}
 
-    def describe_evidence(self, options: Any, config: Any) -> list[str]:
+    def describe_evidence(self, options: BackupsOptions, config: Config) -> list[str]:
         return [_describe(job) for job in options.jobs] if isinstance(options, BackupsOptions) else []
 
-    def prepare(self, ctx: CheckContext) -> None:
+    def prepare(self, ctx: CheckContext[BackupsOptions]) -> None:
         """Every job's saved evidence; the problems of all jobs at once."""
         self._saved, problems = {}, []
         for i, job in enumerate(ctx.options.jobs):
@@ -59,7 +69,7 @@ class BackupsCheck(Check):
         if problems:
             raise ConfigError(problems)
 
-    def run(self, ctx: CheckContext) -> Iterable[Finding]:
+    def run(self, ctx: CheckContext[BackupsOptions]) -> Iterable[Finding]:
         figures = load_figures()
         now = ctx.now if ctx.now.tzinfo else ctx.now.replace(tzinfo=UTC)
         incident = ctx.config.incident

@@ -14,8 +14,7 @@ from checks.backups.jsonfile import read_json_file
 from checks.backups.offsite import Mount, decide, local_path, mask_password, parse_mounts, read_mounts, remote_host
 from checks.backups.options import BorgJob, DeclaredJob, FolderJob, ResticJob
 from checks.backups.wording import size
-from posture.check import CheckContext
-from posture.yamlsrc import read_text_limited
+from posture.api import CheckContext, read_text_limited
 
 AnyJob = ResticJob | BorgJob | DeclaredJob | FolderJob
 

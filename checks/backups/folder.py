@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from checks.backups.evidence import Snapshot
-from posture.errors import CheckFailed
+from posture.api import CheckFailed
 
 MAX_FILES = 100_000
 _NAME_TIME = re.compile(

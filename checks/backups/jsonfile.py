@@ -13,9 +13,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from posture.errors import InputError
-from posture.evidence import read_text
-from posture.yamlsrc import KeyPath, dotted
+from posture.api import InputError, KeyPath, dotted, read_text
 
 MAX_EVIDENCE_BYTES = 64 * 1024 * 1024  # ten thousand restic snapshots are about 5 MB
 _WS = re.compile(r"[ \t\n\r]*")

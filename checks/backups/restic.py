@@ -15,10 +15,8 @@ from checks.backups.jsonfile import located_error, parse_json, parse_time
 from checks.backups.offsite import local_path
 from checks.backups.options import ResticJob
 from checks.backups.tools import integrity_check, read_secret_file, tool_message
-from posture.check import CheckContext
-from posture.errors import CheckFailed, InputError
+from posture.api import CheckContext, CheckFailed, InputError, KeyPath
 from posture.redact import location_secrets
-from posture.yamlsrc import KeyPath
 
 INSTALL_HINT = "apt-get install restic (or see https://restic.net)"
 LIVE_OUTPUT = "restic snapshots --json output"

@@ -17,8 +17,7 @@ from typing import Any
 from checks.backups.evidence import JobEvidence, Snapshot
 from checks.backups.figures import Figures
 from checks.backups.wording import age, finding, plural, when
-from posture.config import Incident
-from posture.models import Finding, Severity
+from posture.api import Finding, Incident, Severity
 
 MAX_LISTED = 10
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from checks.backups.evidence import JobEvidence, Snapshot
 from checks.backups.figures import Figures
 from checks.backups.wording import age, finding, plural, size, when
-from posture.models import Finding, Severity
+from posture.api import Finding, Severity
 
 
 def judge_readiness(ev: JobEvidence, now: datetime, figures: Figures, hardware_failure: bool = False) -> list[Finding]:

@@ -8,8 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from checks.backups.evidence import Integrity
-from posture.check import CheckContext
-from posture.errors import CheckFailed
+from posture.api import CheckContext, CheckFailed
 from posture.redact import redact, remember
 
 MAX_SECRET_BYTES = 4096

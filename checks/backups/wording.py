@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from checks.backups.evidence import JobEvidence
-from posture.catalogue import load_catalogue
-from posture.models import Finding, Severity, Status
+from posture.api import Finding, Severity, Status, load_catalogue
 
 CHECK_ID = "backups"
 

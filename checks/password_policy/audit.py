@@ -17,9 +17,7 @@ from checks.password_policy.candidates import Candidate
 from checks.password_policy.options import BreachCheck
 from checks.password_policy.rules import WEAKNESS, threshold
 from checks.password_policy.strength import Strength, StrengthError, estimate
-from posture.catalogue import load_catalogue
-from posture.config import Config
-from posture.models import Finding, Severity, Status
+from posture.api import Config, Finding, Severity, Status, load_catalogue
 
 ACTION = ("change-breached-passwords",)
 WEAK_SCORE = 2  # zxcvbn 0-2: under 10^8 guesses

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from posture import __version__ as posture_version
-from posture.errors import Cancelled
+from posture.api import POSTURE_VERSION as posture_version
+from posture.api import Cancelled
 from posture.webcall import CallFailed, call
 
 PREFIX_LENGTH = 5

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checks.password_policy.evidence import decode_evidence
-from posture.errors import InputError
-from posture.evidence import read_limited
+from posture.api import InputError, read_limited
 
 MAX_CANDIDATE_FILE_BYTES = 8 * 1024 * 1024
 MAX_LABEL_LENGTH = 80

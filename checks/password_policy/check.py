@@ -26,17 +26,25 @@ from checks.password_policy.policy import ParsedSource, merge_by_asset
 from checks.password_policy.rules import WEAKNESS, PolicyJudge, mfa_findings
 from checks.password_policy.sources import load_sources
 from checks.password_policy.weakest import context_terms
-from posture.catalogue import load_catalogue
-from posture.check import Check, CheckContext, CheckMeta, all_parts_failed, part_error
-from posture.config import Config
-from posture.errors import CheckFailed
-from posture.models import Finding, Severity, Status
+from posture.api import (
+    Check,
+    CheckContext,
+    CheckFailed,
+    CheckMeta,
+    Config,
+    Finding,
+    Severity,
+    Status,
+    all_parts_failed,
+    load_catalogue,
+    part_error,
+)
 
 SECTION = ("checks", "password_policy")
 log = logging.getLogger("checks.password_policy")
 
 
-class PasswordPolicyCheck(Check):
+class PasswordPolicyCheck(Check[PasswordPolicyOptions]):
     meta = CheckMeta(
         id="password_policy",
         title="Password policy and passwords found on site",
@@ -53,8 +61,8 @@ class PasswordPolicyCheck(Check):
         self._sources: list[ParsedSource] | None = None
         self._candidates: list[Candidate] = []
 
-    def describe_evidence(self, options: Any, config: Config) -> list[str]:
-        opts: PasswordPolicyOptions = options
+    def describe_evidence(self, options: PasswordPolicyOptions, config: Config) -> list[str]:
+        opts = options
         lines = []
         for source in opts.sources:
             if isinstance(source, DeclaredSource):
@@ -66,8 +74,8 @@ class PasswordPolicyCheck(Check):
         lines.append(f"breach look-up of candidate passwords: {breach_mode_text(opts.breach_check)}")
         return lines
 
-    def prepare(self, ctx: CheckContext) -> None:
-        opts: PasswordPolicyOptions = ctx.options
+    def prepare(self, ctx: CheckContext[PasswordPolicyOptions]) -> None:
+        opts = ctx.options
         self._sources = load_sources(opts, ctx.config)
         self._candidates = []
         if opts.candidate_passwords_file:
@@ -82,11 +90,11 @@ class PasswordPolicyCheck(Check):
                 raise ctx.config.locate((*SECTION, "breach_check", "hash_file"),
                                         f"{problem}: {ctx.resolve(breach.hash_file)}")
 
-    def run(self, ctx: CheckContext) -> Iterable[Finding]:
+    def run(self, ctx: CheckContext[PasswordPolicyOptions]) -> Iterable[Finding]:
         if self._sources is None:
             self.prepare(ctx)
         assert self._sources is not None
-        opts: PasswordPolicyOptions = ctx.options
+        opts = ctx.options
         org = ctx.config.organization
         context = context_terms(org.context_words, org.name)
         candidates = unique_labels([*self._candidates, *typed_candidates(ctx.secrets.candidate_passwords)])

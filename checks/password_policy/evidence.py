@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from posture.evidence import decode_text, read_text
+from posture.api import decode_text, read_text
 
 MAX_EVIDENCE_BYTES = 4 * 1024 * 1024
 

@@ -8,8 +8,7 @@ from typing import Any
 from checks.password_policy.policy import Policy
 from checks.password_policy.rules import WEAKNESS, load_rules
 from checks.password_policy.weakest import WeakestResult, rules_for, weakest_accepted
-from posture.catalogue import load_catalogue
-from posture.models import Finding, Severity, Status
+from posture.api import Finding, Severity, Status, load_catalogue
 
 SEVERITY_BY_SCORE = {0: Severity.HIGH, 1: Severity.HIGH, 2: Severity.MEDIUM, 3: Severity.LOW}
 SYNTHETIC = "Synthetic example built by posture from the policy's rules and the business's own words; " \

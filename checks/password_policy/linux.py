@@ -20,7 +20,7 @@ from checks.password_policy.policy import (
     PatternLimits,
     Setting,
 )
-from posture.errors import InputError
+from posture.api import InputError
 
 PAM_MAX_LENGTH = 512  # PAM's longest answer; crypt hashes take the whole password
 NEVER_DAYS = 99999  # shadow's "never expires" sentinel

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from checks.password_policy.policy import AccountClass
-from posture.config import Strict
+from posture.api import Strict
 
 SOURCE_TAGS = {
     "windows_net_accounts": "NetAccounts",

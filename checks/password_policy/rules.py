@@ -17,8 +17,7 @@ import yaml
 
 from checks.password_policy.options import Mfa
 from checks.password_policy.policy import ACCOUNT_CLASS_NAMES, PLATFORMS, Authority, Composition, Policy, Setting
-from posture.catalogue import load_catalogue
-from posture.models import Finding, Severity, Status
+from posture.api import Finding, Severity, Status, load_catalogue
 
 WEAKNESS = ("weak-passwords",)
 STRONG_HASHES = {"SHA256", "SHA512", "YESCRYPT", "BCRYPT", "BLOWFISH", "GOST_YESCRYPT", "SCRYPT"}

@@ -9,8 +9,7 @@ from checks.password_policy import linux, windows
 from checks.password_policy.evidence import read_evidence
 from checks.password_policy.options import DeclaredSource, FileSource, PasswordPolicyOptions
 from checks.password_policy.policy import NO_COMPOSITION, Authority, Composition, ParsedSource, Setting
-from posture.config import Config
-from posture.errors import ConfigError, InputError
+from posture.api import Config, ConfigError, InputError
 
 Parser = Callable[[str, ParsedSource], ParsedSource]
 PARSERS: dict[str, Parser] = {

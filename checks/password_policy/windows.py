@@ -22,7 +22,7 @@ from typing import Any
 
 from checks.password_policy.netlabels import label_key, net_vocabulary
 from checks.password_policy.policy import NO_COMPOSITION, Authority, Composition, ParsedSource, Setting
-from posture.errors import InputError
+from posture.api import InputError
 
 TICKS_PER_MINUTE = 600_000_000
 WINDOWS_MAX_LENGTH = 127  # longest password the Windows sign-in screen accepts

@@ -26,8 +26,7 @@ from checks.ports.nmapxml import ScanRun, parse_nmap_xml
 from checks.ports.profiles import NmapPass
 from checks.ports.scope import IPAddress
 from posture import signals
-from posture.check import CheckContext
-from posture.errors import CheckFailed, InputError, ToolMissing
+from posture.api import CheckContext, CheckFailed, InputError, ToolMissing
 
 log = logging.getLogger("checks.ports")
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from posture.catalogue import load_catalogue
-from posture.check import Check, CheckContext, CheckMeta
-from posture.models import Finding, Severity, Status
+from posture.api import Check, CheckContext, CheckMeta, Config, Finding, NoOptions, Severity, Status, load_catalogue
 
 CONTACTS = {
     "it_provider": ("IT security provider", Severity.HIGH),
@@ -21,7 +19,7 @@ CONTACTS = {
 }
 
 
-class ReadinessCheck(Check):
+class ReadinessCheck(Check[NoOptions]):
     meta = CheckMeta(
         id="readiness",
         title="Incident and response readiness",
@@ -32,15 +30,15 @@ class ReadinessCheck(Check):
         always_runs=True,
     )
 
-    def describe_evidence(self, options: object, config: object) -> list[str]:
+    def describe_evidence(self, options: NoOptions, config: Config) -> list[str]:
         return ["the config's organization, incident and contacts sections"]
 
-    def run(self, ctx: CheckContext) -> Iterable[Finding]:
+    def run(self, ctx: CheckContext[NoOptions]) -> Iterable[Finding]:
         findings = list(self._incident(ctx)) + list(self._contacts(ctx))
         ctx.facts["mode"] = ctx.config.mode
         return findings
 
-    def _incident(self, ctx: CheckContext) -> Iterable[Finding]:
+    def _incident(self, ctx: CheckContext[NoOptions]) -> Iterable[Finding]:
         refs = load_catalogue().refs
         incident = ctx.config.incident
         if incident is None:
@@ -100,7 +98,7 @@ class ReadinessCheck(Check):
                 actions=("replace-failed-hardware",),
             )
 
-    def _contacts(self, ctx: CheckContext) -> Iterable[Finding]:
+    def _contacts(self, ctx: CheckContext[NoOptions]) -> Iterable[Finding]:
         refs = load_catalogue().refs
         contacts = ctx.config.organization.contacts
         in_incident = ctx.config.incident is not None

@@ -12,11 +12,9 @@ from checks.training.options import TrainingOptions
 from checks.training.parse import Parsed, RowErrors, parse_phishing, parse_roster, parse_staff
 from checks.training.people import CourseFilter, add_phishing, match, roster_people, staff_people
 from checks.training.rules import judge
+from checks.training.staff import TrainingFacts, staff_section
 from checks.training.table import gc_paused
-from posture.check import Check, CheckContext, CheckMeta
-from posture.config import Config
-from posture.errors import InputError
-from posture.models import Finding
+from posture.api import Check, CheckContext, CheckMeta, Config, Finding, InputError
 
 KEY = ("checks", "training")
 
@@ -26,7 +24,7 @@ def run_date(now: datetime) -> date:
     return now.astimezone(UTC).date() if now.tzinfo else now.date()
 
 
-class TrainingCheck(Check):
+class TrainingCheck(Check[TrainingOptions]):
     meta = CheckMeta(
         id="training",
         title="Security awareness training",
@@ -37,13 +35,14 @@ class TrainingCheck(Check):
         timeout_s=120,
     )
     Options = TrainingOptions
+    Facts = TrainingFacts
 
     def __init__(self) -> None:
         self._roster: Parsed | None = None
         self._staff: Parsed | None = None
         self._phishing: list[Parsed] = []
 
-    def describe_evidence(self, options: object, config: Config) -> list[str]:
+    def describe_evidence(self, options: TrainingOptions, config: Config) -> list[str]:
         assert isinstance(options, TrainingOptions)
         lines = [f"training roster: {config.resolve(options.roster)}"]
         if options.staff:
@@ -51,8 +50,8 @@ class TrainingCheck(Check):
         lines += [f"phishing results: {config.resolve(p)}" for p in options.phishing]
         return lines
 
-    def prepare(self, ctx: CheckContext) -> None:
-        opts: TrainingOptions = ctx.options
+    def prepare(self, ctx: CheckContext[TrainingOptions]) -> None:
+        opts = ctx.options
         with gc_paused():
             self._parse(ctx, opts)
         assert self._roster is not None
@@ -111,8 +110,8 @@ class TrainingCheck(Check):
         raise ctx.config.locate((*KEY, "courses"), f"no completed course in {Path(opts.roster).name} matches "
                                 f"these names (courses found: {shown or 'none'})")
 
-    def run(self, ctx: CheckContext) -> Iterable[Finding]:
-        opts: TrainingOptions = ctx.options
+    def run(self, ctx: CheckContext[TrainingOptions]) -> Iterable[Finding]:
+        opts = ctx.options
         if self._roster is None:
             self.prepare(ctx)
         assert self._roster is not None
@@ -133,4 +132,5 @@ class TrainingCheck(Check):
         findings, facts = build(judgement, sources)
         facts["roster"] = {"file": sources.roster, "rows": len(self._roster.records), "people": len(learners)}
         ctx.facts.update(facts)
+        ctx.staff = staff_section(facts)
         return findings

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from posture.errors import InputError
+from posture.api import InputError
 
 # A time after the date ("T14:22:01Z", " 2:22 PM", " 08:00 +0200") is dropped before the date is read:
 # a roster with timestamps has thousands of distinct strings but only hundreds of distinct dates.

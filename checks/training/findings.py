@@ -14,8 +14,7 @@ from typing import Any
 
 from checks.training.people import Person
 from checks.training.rules import Judgement, Standing
-from posture.catalogue import load_catalogue
-from posture.models import Finding, Reference, Severity, Status
+from posture.api import Finding, Reference, Severity, Status, load_catalogue
 
 IGNORANCE = ("employee-ignorance",)
 NO_DEPARTMENT = "No department"

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from posture.config import Strict
+from posture.api import Strict
 
 DELIMITERS = {",": ",", ";": ";", "|": "|", "tab": "\t"}
 

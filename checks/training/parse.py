@@ -26,7 +26,7 @@ from checks.training.columns import (
 from checks.training.dates import Seen, read_dates
 from checks.training.table import Row, Table, read_table, tuples
 from checks.training.vocabulary import header_key, vocabulary, word_key
-from posture.errors import ConfigError, InputError
+from posture.api import ConfigError, InputError
 
 HEADER_SEARCH_ROWS = 10  # a title line or two above the headers is common in exported reports
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

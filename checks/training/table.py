@@ -22,9 +22,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import yaml
 
-from posture.errors import InputError
-from posture.evidence import decode_text, read_limited
-from posture.yamlsrc import load_yaml
+from posture.api import InputError, decode_text, load_yaml, read_limited
 
 T = TypeVar("T")
 MAX_BYTES = 256 * 1024 * 1024

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -19,21 +19,24 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
+from posture.assess import AssessmentRun
 from posture.errors import ConfigError, PostureError
-from posture.history import History
 from posture.models import Assessment
 from posture.registry import Registry
-from posture.runner import RunFinished, Runner
+from posture.runner import RunFinished
+from posture.store import Store, open_store
 from posture.tui.messages import RunDone, RunFailed, RunnerEvent
 from posture.tui.run_state import RunState
 from posture.tui.screens.confirm import ConfirmQuitScreen
 from posture.tui.screens.findings import FindingsScreen
 from posture.tui.screens.help import HelpScreen
 from posture.tui.screens.overview import OverviewScreen
-from posture.tui.screens.plan import PlanScreen
 from posture.tui.screens.run import RunScreen
 from posture.tui.screens.start import StartScreen
 from posture.tui.session import Session
+
+if TYPE_CHECKING:
+    from posture.tui.screens.plan import PlanScreen
 
 log = logging.getLogger("posture.tui")
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -123,6 +126,10 @@ class PostureApp(App[int]):
         if self.session.assessment is None:
             self.notify("Run the assessment first (r on the overview).", severity="warning")
             return
+        # Imported when first shown: Textual's Markdown widget (markdown-it and its URL tables) is a large
+        # share of the start-up, and the first screen never needs it.
+        from posture.tui.screens.plan import PlanScreen
+
         if not (self._back_to(PlanScreen) and self._on_top(PlanScreen, self.session.assessment)):
             self.push_screen(PlanScreen(self.session))
 
@@ -147,7 +154,7 @@ class PostureApp(App[int]):
             self.notify("A run is already going.", severity="warning")
             return
         try:
-            runner = self.session.new_runner()
+            run = self.session.new_run()
         except PostureError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -155,18 +162,24 @@ class PostureApp(App[int]):
         self.session.assessment = None
         self._back_to(OverviewScreen)
         self.push_screen(RunScreen(self.run_state))
-        self._run(runner)
+        self._run(run)
 
     @work(thread=True, exclusive=True, group="run", exit_on_error=False, description="assessment run")
-    def _run(self, runner: Runner) -> None:
+    def _run(self, run: AssessmentRun) -> None:
         worker = get_current_worker()
         try:
-            for event in runner.events():
+            run.prepare()
+            for event in run.events():
                 if worker.is_cancelled:
-                    runner.cancel()
+                    run.cancel()
                 if isinstance(event, RunFinished):
                     if not (worker.is_cancelled or self.abandoned):
-                        self.post_message(RunDone(event.assessment, self.session.record(event.assessment)))
+                        # The same publishing step as `posture scan`: reports, history, alert.
+                        published = self.session.publish(run)
+                        warnings = list(published.warnings) if published else []
+                        if published is None:
+                            warnings.append(f"the reports were not written: {self.session.publish_error}")
+                        self.post_message(RunDone(event.assessment, warnings))
                 else:
                     self.post_message(RunnerEvent(event))
         except ConfigError as exc:
@@ -178,10 +191,10 @@ class PostureApp(App[int]):
             self.post_message(RunFailed([f"internal error: {type(exc).__name__}: {exc}"]))
 
     def cancel(self, check_id: str | None = None) -> None:
-        runner = self.session.runner
-        if runner is None or self.run_state is None or not self.run_state.running:
+        run = self.session.run
+        if run is None or self.run_state is None or not self.run_state.running:
             return
-        runner.cancel(check_id)
+        run.cancel(check_id)
         self._refresh_run(self.run_state.cancelling(check_id))
 
     def on_runner_event(self, message: RunnerEvent) -> None:
@@ -190,12 +203,17 @@ class PostureApp(App[int]):
             self._refresh_run([changed] if changed else [])
 
     def on_run_done(self, message: RunDone) -> None:
+        published = self.session.published
         if self.run_state is not None:
-            self.run_state.finish(message.assessment)
-        self.session.assessment = message.assessment
-        if message.warning:
-            self.notify(message.warning, severity="warning", timeout=10)
+            self.run_state.finish(message.assessment, published.reports if published else [],
+                                  self.session.publish_error)
+        self.session.finished(message.assessment)
+        for warning in message.warnings:
+            self.notify(warning, severity="warning", timeout=10)
         self._refresh_run(None)
+        for screen in self.screen_stack:
+            if isinstance(screen, OverviewScreen):
+                screen.show_history()
 
     def on_run_failed(self, message: RunFailed) -> None:
         if self.run_state is not None:
@@ -210,18 +228,19 @@ class PostureApp(App[int]):
     # --- app-wide actions -------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        if not self.running:
+        unsaved = self.session.unsaved
+        if not self.running and not unsaved:
             self.exit(0)
             return
 
         def answered(quit_now: bool | None) -> None:
             if quit_now:
-                self.abandoned = True
+                self.abandoned = self.running
                 self.cancel()
                 self.exit(0)
 
         if not isinstance(self.screen, ConfirmQuitScreen):
-            self.push_screen(ConfirmQuitScreen(), answered)
+            self.push_screen(ConfirmQuitScreen(running=self.running, unsaved=unsaved), answered)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -260,22 +279,22 @@ def make_app(
     config_path: Path | None,
     registry: Registry,
     *,
-    db: Path | None = None,
-    history: History | None = None,
+    db: str | Path | None = None,
+    history: Store | None = None,
     now: datetime | None = None,
     start_dir: Path | None = None,
 ) -> PostureApp:
     """The app for `posture tui` and for the tests: the registry and the history are passed in."""
-    session = Session(registry=registry, history=history or History(db), now=now)
+    session = Session(registry=registry, history=history or open_store(db), now=now)
     return PostureApp(session, config_path, start_dir or Path.cwd())
 
 
-def run_tui(config_path: Path | None, db: Path | None = None) -> int:
+def run_tui(config_path: Path | None, db: str | Path | None = None) -> int:
     from posture.registry import default_registry
 
     app = make_app(config_path, default_registry(), db=db)
     code = app.run()
-    runner = app.session.runner
-    if app.abandoned and runner is not None:  # quit mid-run: let the checks stop the tools they started
-        runner.wait_stopped()
+    run = app.session.run
+    if app.abandoned and run is not None:  # quit mid-run: let the checks stop the tools they started
+        run.wait_stopped()
     return int(code or 0)

@@ -22,12 +22,13 @@ class RunnerEvent(Message):
 
 
 class RunDone(Message):
-    """The run finished (possibly with cancelled or failed checks) and was recorded."""
+    """The run finished (possibly with cancelled or failed checks) and was published: its reports written
+    to report.out_dir, the run recorded, the alert sent. `warnings`: what did not work out, one line each."""
 
-    def __init__(self, assessment: Assessment, warning: str) -> None:
+    def __init__(self, assessment: Assessment, warnings: list[str]) -> None:
         super().__init__()
         self.assessment = assessment
-        self.warning = warning
+        self.warnings = warnings
 
 
 class RunFailed(Message):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from posture.models import Assessment, CheckStatus, Status
-from posture.runner import CheckFinished, CheckProgress, CheckStarted, Event, RunFinished, RunStarted
+from posture.runner import CheckFinished, CheckProgress, CheckStarted, Event, RunStarted
 
 WAITING, RUNNING, CANCELLING, DONE, FAILED, SKIPPED = "waiting", "running", "cancelling", "done", "error", "skipped"
 
@@ -43,6 +44,8 @@ class RunState:
         self.started = clock()
         self.finished: float | None = None
         self.assessment: Assessment | None = None
+        self.reports: list[Path] = []  # written to report.out_dir when the run finished
+        self.report_error = ""  # why they could not be
         self.failure: list[str] = []  # located config/evidence problems that stopped the run
 
     @property
@@ -75,12 +78,12 @@ class RunState:
             else:
                 line.state, line.error, line.message = FAILED, result.error, ""
             return line.id
-        if isinstance(event, RunFinished):
-            self.finish(event.assessment)
-        return None
+        return None  # RunFinished: the app calls finish() once the reports are written
 
-    def finish(self, assessment: Assessment) -> None:
+    def finish(self, assessment: Assessment, reports: Iterable[Path] = (), report_error: str = "") -> None:
         self.assessment = assessment
+        self.reports = list(reports)
+        self.report_error = report_error
         self.finished = self.clock()
 
     def fail(self, lines: list[str]) -> None:
@@ -114,3 +117,14 @@ class RunState:
         if errors:
             text += f"; {len(errors)} check(s) could not complete (see their reasons)"
         return text + "."
+
+    def saved(self) -> str:
+        """Where the reports went (or why not), for the finish screen."""
+        if self.assessment is None:
+            return ""
+        if self.report_error:
+            return f"The reports were NOT written: {self.report_error}. Export them from the plan (p, then e)."
+        if not self.reports:
+            return ""
+        folder = self.reports[0].parent
+        return f"Reports written to {folder}\n  {', '.join(p.name for p in self.reports)}"

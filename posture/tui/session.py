@@ -1,7 +1,8 @@
 """What one TUI session holds, kept free of Textual so the screens stay thin and the logic is testable.
 
-The session drives exactly what `posture scan` drives: `load_config`, `Runner`, `History` and
-`reports.write_reports`. Screens read from it and ask it to act; they never hold check logic.
+The session drives the very pipeline `posture scan` drives (posture.assess): open the config, prepare and
+run the checks, finish, then publish the reports to report.out_dir, record the run and send the alert.
+Screens read from it and ask it to act; they never hold check logic.
 """
 
 from __future__ import annotations
@@ -9,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
+from posture.assess import AssessmentRun, Published, create_starter_config, last_run, open_config, write_reports
 from posture.check import Secrets
-from posture.config import Config, load_config
+from posture.config import Config
 from posture.errors import PostureError, UsageError
-from posture.history import History
 from posture.models import Assessment
 from posture.registry import Registry
-from posture.runner import Runner
+from posture.store import Store
+
+__all__ = ["CONFIG_SUFFIXES", "CheckOutline", "Session", "create_starter_config", "find_configs"]
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 
@@ -36,7 +38,7 @@ class CheckOutline:
 @dataclass
 class Session:
     registry: Registry
-    history: History | None
+    history: Store | None
     now: datetime | None = None
     config: Config | None = None
     previous: Assessment | None = None
@@ -44,31 +46,22 @@ class Session:
     selected: set[str] = field(default_factory=set)
     # Typed in on the overview screen; memory only, handed to the Runner and nowhere else.
     secrets: Secrets = field(default_factory=Secrets)
-    runner: Runner | None = None
+    run: AssessmentRun | None = None
     assessment: Assessment | None = None
+    published: Published | None = None  # what publishing the last run wrote
+    publish_error: str = ""  # why the last run's reports could not be written ("" when they were)
 
     def load(self, path: Path) -> Config:
         """Read a config (raises ConfigError with every located problem) and look up its last run."""
-        config = load_config(path, self.registry)
+        config = open_config(path, self.registry)
         if self.config is None or self.config.identity != config.identity:
             self.secrets = Secrets()
             self.assessment = None
+            self.published, self.publish_error = None, ""
         self.config = config
         self.selected = set(config.enabled_checks)
-        self.previous, self.history_note = self._latest(config)
+        self.previous, self.history_note = last_run(self.history, config)
         return config
-
-    def _latest(self, config: Config) -> tuple[Assessment | None, str]:
-        if self.history is None:
-            return None, "history is off"
-        try:
-            previous = self.history.latest(config.identity)
-        except PostureError as exc:
-            return None, f"could not read the history ({exc}); comparing with no previous run"
-        if previous is None:
-            return None, "no earlier run of this config"
-        return previous, (f"last run {previous.finished:%Y-%m-%d %H:%M} UTC: "
-                          f"{len(previous.failing)} problem(s); new ones will be marked")
 
     def outline(self) -> list[CheckOutline]:
         config = self._config()
@@ -96,26 +89,43 @@ class Session:
     def forget_passwords(self) -> None:
         self.secrets.candidate_passwords.clear()
 
-    def new_runner(self) -> Runner:
+    def new_run(self) -> AssessmentRun:
         config = self._config()
         if not self.selected:
             raise UsageError("no check is selected: select at least one with space")
         only = None if self.selected >= set(config.enabled_checks) else set(self.selected)
-        self.runner = Runner(config, self.registry, only=only, previous=self.previous, secrets=self.secrets,
-                             now=self.now)
-        return self.runner
+        self.run = AssessmentRun(config, self.registry, history=self.history, only=only, secrets=self.secrets,
+                                 now=self.now, previous=(self.previous, self.history_note))
+        return self.run
 
-    def record(self, assessment: Assessment) -> str:
-        """Keep the run for the next comparison; return a warning when it could not be recorded.
+    def publish(self, run: AssessmentRun) -> Published | None:
+        """Write the finished run's reports to report.out_dir as `posture scan` does, record it, alert.
 
-        Called from the run worker's thread: it touches only the history database.
+        Called from the run worker's thread. On failure `publish_error` says why and None is returned.
         """
-        if self.history is None:
-            return ""
         try:
-            self.history.record(assessment)
+            published = run.publish()
         except PostureError as exc:
-            return f"the run was not recorded in the history: {exc}"
+            self.published, self.publish_error = None, str(exc)
+            return None
+        self.published, self.publish_error = published, ""
+        return published
+
+    def finished(self, assessment: Assessment) -> None:
+        """A run ended: it is what the screens show, and the run the next one compares with."""
+        self.assessment = assessment
+        if self.published is not None and self.published.recorded:
+            self.previous, self.history_note = last_run(self.history, self._config())
+
+    @property
+    def unsaved(self) -> str:
+        """Why quitting now would lose the last run ("" when nothing would be lost)."""
+        if self.assessment is None:
+            return ""
+        if self.publish_error:
+            return f"the reports of the last run could not be written ({self.publish_error})"
+        if self.published is not None and self.history is not None and not self.published.recorded:
+            return "the last run was not recorded in the history"
         return ""
 
     def default_out_dir(self) -> Path:
@@ -126,22 +136,24 @@ class Session:
         return list(self._config().report.formats)
 
     def export(self, out_dir: Path, formats: Iterable[str], audience: str) -> list[Path]:
-        """Write the plan exactly as `posture scan` would (atomically); raises OutputError."""
-        from reports import write_reports
-
+        """Write the plan exactly as `posture scan` would (atomically) to another folder or edition;
+        raises OutputError."""
         if self.assessment is None:
             raise UsageError("run the assessment first")
         chosen = list(formats)
         if not chosen:
             raise UsageError("choose at least one format")
-        return write_reports(self.assessment, out_dir, chosen, audience)
+        written = write_reports(self.assessment, out_dir, chosen, audience)
+        if self.publish_error and out_dir.resolve() == self.default_out_dir().resolve():
+            self.publish_error = ""
+        return written
 
     def plan_markdown(self, audience: str) -> str:
-        from reports.markdown import render
+        from posture.writers import render
 
         if self.assessment is None:
             raise UsageError("run the assessment first")
-        return render(self.assessment, audience)
+        return render("markdown", self.assessment, audience)
 
     def _config(self) -> Config:
         if self.config is None:
@@ -162,17 +174,3 @@ def find_configs(folder: Path) -> list[Path]:
         except OSError:
             continue
     return found
-
-
-def create_starter_config(path: Path) -> Path:
-    """Write `posture init`'s commented starter to `path`, never over an existing file."""
-    if path.exists():
-        raise UsageError(f"{path} already exists; not overwriting it")
-    text = resources.files("posture.data").joinpath("starter.yaml").read_text(encoding="utf-8")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    return path

@@ -261,7 +261,7 @@ def test_an_unreadable_stored_run_is_skipped_with_a_warning(tmp_path: Path, caps
     config = readiness_config(tmp_path)
     recorded_db(capsys, config, tmp_path / "first", _isolated_history)
     with contextlib.closing(sqlite3.connect(_isolated_history)) as conn, conn:
-        conn.execute("UPDATE runs SET results = '{\"schema\": \"posture/results@1\", \"findings\": 7}'")
+        conn.execute("UPDATE run_results SET results = '{\"schema\": \"posture/results@1\", \"findings\": 7}'")
     code, _, stderr = scan(capsys, config, tmp_path / "second")
     assert code == 1
     assert "holds an unreadable run" in stderr and "comparing with no previous run" in stderr

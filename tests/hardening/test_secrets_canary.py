@@ -245,7 +245,8 @@ def test_no_secret_in_any_file_written_or_any_output(everything: dict[str, Any])
     blobs = {str(path): path.read_bytes() for path in everything["written"]}
     blobs["stdout and stderr of every command"] = everything["output"].encode()
     with sqlite3.connect(everything["db"]) as conn:  # the rows as SQLite returns them, not just the pages
-        blobs["history rows"] = repr(conn.execute("SELECT * FROM runs").fetchall()).encode()
+        blobs["history rows"] = repr(conn.execute("SELECT * FROM runs").fetchall()
+                                     + conn.execute("SELECT * FROM run_results").fetchall()).encode()
     blobs["webhook alerts"] = b"\n".join(everything["alerts"])
     assert everything["alerts"] and b"Ledger" in blobs["webhook alerts"]  # the alert was sent, and is searched
     assert any(b"Canary form 7" in blob for blob in blobs.values())  # the forms' jobs are in the reports

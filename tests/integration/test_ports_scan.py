@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from checks.ports import PortsCheck
+from posture.assess import AssessmentRun
 from posture.check import CheckContext
 from posture.errors import Cancelled, CheckFailed
 from posture.models import CheckStatus, Finding, Severity, Status
 from posture.registry import default_registry
-from posture.runner import Runner
 from posture.testing import config_from_dict, context_for, minimal_config, run_check
 from tests.conftest import need_tools
 from tests.integration.test_ports_listeners import (
@@ -93,7 +93,7 @@ def test_risky_banners_give_the_right_findings(standard_scan: tuple[dict[str, Fi
         key("127.0.0.21", "ftp", "/version"): (Severity.CRITICAL, ("faulty-security",)),  # vsftpd 2.3.4
         key("127.0.0.21", "ssh", "/version"): (Severity.HIGH, ("faulty-security",)),  # OpenSSH 7.4
         key("127.0.0.22", "telnet"): (Severity.CRITICAL, ("exposed-entry-point",)),  # Telnet on the internet
-        key("127.0.0.23", "http", "/version"): (Severity.HIGH, ("faulty-security",)),  # lighttpd 1.4.28
+        key("127.0.0.23", "http", "/version"): (Severity.MEDIUM, ("faulty-security",)),  # lighttpd 1.4.28
         key("127.0.0.24", "ms-wbt-server"): (Severity.CRITICAL, ("attacker-persistence", "exposed-entry-point")),
         key("127.0.0.24", "redis"): (Severity.MEDIUM, ("exposed-entry-point",)),
     }
@@ -194,7 +194,7 @@ def test_runner_end_to_end_records_authorization_and_plans_containment(
         placed: dict[str, dict[str, Listening]], tmp_path: Path) -> None:
     data = minimal_config(scope=scope_for(placed), incident=INCIDENT,
                           checks={"ports": {"profile": "quick", "ports": all_ports(placed)}})
-    assessment = Runner(config_from_dict(tmp_path, data), default_registry(), only={"ports"}).run()
+    assessment = AssessmentRun(config_from_dict(tmp_path, data), default_registry(), only={"ports"}).run()
     [result] = [c for c in assessment.checks if c.check == "ports"]
     assert result.status is CheckStatus.OK and result.facts["authorization"].startswith("Engagement letter")
     assert assessment.scope["authorization"].startswith("Engagement letter")
@@ -237,9 +237,9 @@ def test_thorough_adds_a_udp_pass_as_root(tmp_path: Path) -> None:
         if server:
             server.stop()
     if not is_root():
-        assert ctx.facts["udp"] == "not scanned: UDP needs root"
+        assert ctx.facts["udp"] == "not scanned: UDP needs root (raw sockets)"
         return
-    assert ctx.facts["udp"] == "top 50 UDP ports scanned" and "-sU" in ctx.facts["nmap_args"][1]
+    assert ctx.facts["udp"] == "the top 50 of 1 UDP ports" and "-sU" in ctx.facts["nmap_args"][1]
     snmp = found["127.0.0.25/udp/161"]
     assert snmp.status is Status.FAIL and snmp.severity is Severity.LOW
     assert snmp.title == "SNMP device management open on printer (127.0.0.25), udp/161"

@@ -7,6 +7,8 @@ bound (the demo scans 127.0.0.1 with the real nmap), never with fixed sleeps.
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -131,3 +133,59 @@ def test_demo_assessment_in_a_real_terminal(workdir: Path) -> None:
     out_dir = (config.parent / yaml.safe_load(config.read_text(encoding="utf-8"))["report"]["out_dir"]).resolve()
     with tui_session(workdir, "sample_configs/demo.yaml") as tmux:
         drive_assessment(tmux, "Lone Star Dental (demo)", out_dir)
+
+
+# Run ids, times and durations differ between two runs of the same config; nothing else may.
+VOLATILE = [
+    (re.compile(r"\b[0-9a-f]{12}\b"), "RUN_ID"),
+    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?"), "TIME"),
+    (re.compile(r'"duration_s": [0-9.e-]+'), '"duration_s": D'),
+    (re.compile(r"\b\d+\.\d s\b"), "D s"),
+]
+
+
+def normalised(text: str) -> str:
+    for pattern, replacement in VOLATILE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+@pytest.mark.integration
+def test_a_tui_run_publishes_what_scan_writes_and_plan_rerenders_it(workdir: Path) -> None:
+    """`posture tui CONFIG`, r, wait, q: the reports are in report.out_dir, identical in content to what
+    `posture scan` writes for the same config; `posture plan RUN_ID` re-renders that run from the database."""
+    sample = workdir / "sample_configs" / "corner-shop"
+    data = yaml.safe_load((sample / "posture.yaml").read_text(encoding="utf-8"))
+    data["checks"]["ports"] = False  # a live scan of shared loopback could differ between the two runs
+    data["report"]["out_dir"] = "tui-out"
+    (sample / "offline.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    db = workdir / "history.sqlite"
+    tui_out = sample / "tui-out"
+    with tui_session(workdir, "sample_configs/corner-shop/offline.yaml") as tmux:
+        tmux.wait_for("Checks to run")
+        tmux.keys("r")
+        screen = tmux.wait_for("Reports written to", RUN_BOUND_S)
+        assert "Finished in" in screen
+        tmux.keys("q")
+        tmux.wait_for("posture exited")
+        assert "posture exited 0" in tmux.screen()
+    names = ["posture-plan.md", "posture-results.json", "posture-plan.html"]
+    assert sorted(p.name for p in tui_out.iterdir()) == sorted(names)
+
+    posture = Path(sys.executable).parent / "posture"
+    # The config named as the TUI was given it (relative, from the same folder): paths in the plan agree.
+    scan = subprocess.run([str(posture), "scan", "sample_configs/corner-shop/offline.yaml", "--out", "scan-out",
+                           "--no-history", "-q", "--fail-on", "none"], capture_output=True, text=True, timeout=300,
+                          cwd=workdir)
+    assert scan.returncode in (0, 3), scan.stderr
+    for name in names:
+        tui_text = (tui_out / name).read_text(encoding="utf-8")
+        scan_text = (workdir / "scan-out" / name).read_text(encoding="utf-8")
+        assert normalised(tui_text) == normalised(scan_text), name
+
+    run_id = json.loads((tui_out / "posture-results.json").read_text(encoding="utf-8"))["run_id"]
+    replot = subprocess.run([str(posture), "plan", run_id[:8], "--db", str(db), "--out", str(workdir / "replot"),
+                             "--format", "markdown,html,json"], capture_output=True, text=True, timeout=120)
+    assert replot.returncode == 0, replot.stderr
+    for name in names:  # the very run, from the database alone: byte for byte
+        assert (workdir / "replot" / name).read_text(encoding="utf-8") == (tui_out / name).read_text(encoding="utf-8")

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from checks.training.staff import staff_section
 from posture.catalogue import load_catalogue
 from posture.drift import compute_drift
 from posture.models import Assessment, CheckResult, CheckStatus, Finding, Mode, Severity, Status
@@ -117,8 +118,9 @@ def checks(*findings: Finding, backups_error: bool = True) -> list[CheckResult]:
                                    error="restic is not installed on 127.0.0.41", duration_s=0.2))
             continue
         facts = TRAINING_FACTS if check_id == "training" else {}
+        staff = staff_section(TRAINING_FACTS) if check_id == "training" else None
         out.append(CheckResult(check_id, titles.get(check_id, check_id), CheckStatus.OK, tuple(found),
-                               duration_s=1.25, facts=dict(facts)))
+                               duration_s=1.25, facts=dict(facts), staff=staff))
     return out
 
 

@@ -3,10 +3,13 @@ that helps an attacker: no address, port, version, account or person name, host 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 
+from posture.models import StaffSection
+from posture.planner import build_plan
 from reports import html, markdown, render_all
 from tests.reports import sample
 
@@ -83,11 +86,29 @@ def test_the_staff_drift_summary_is_counts_only() -> None:
     assert "**NEW**" not in staff
 
 
-def test_training_facts_in_the_older_shape_still_render() -> None:
+def test_a_checks_staff_section_is_rendered_from_its_declared_fields_only() -> None:
+    """Any check (a plugin's too) declares what staff see; the writer has no check-specific code."""
     a = sample.assessment()
-    training = next(c for c in a.checks if c.check == "training")
-    training.facts.clear()
-    training.facts.update({"coverage": 0.75, "by_department": {"Sales": {"overdue": 2, "never_trained": 1}}})
+    ports = next(c for c in a.checks if c.check == "ports")
+    section = StaffSection("Printers", ("Two printers still use the maker's password.",),
+                           ("Change it from the printer's own menu.",), ("Floor", "Printers"), (("First", "2"),))
+    a.checks[a.checks.index(ports)] = dataclasses.replace(ports, staff=section)
     staff = markdown.render(a, "staff")
-    assert "75% of staff" in staff
-    assert "| Sales | 2 | 1 | 0 |" in staff
+    assert "## Printers\n\nTwo printers still use the maker's password.\n\n- Change it from the printer's own " in staff
+    assert "| Floor | Printers |\n|---|---|\n| First | 2 |" in staff
+    assert "Printers" not in markdown.render(a, "consultant").split("## Findings")[0]  # staff only
+
+
+def test_the_staff_edition_of_an_incident_plan_keeps_every_catalogue_word() -> None:
+    """No scrub of finished text: "email" in a catalogue sentence survives even when an asset is named "email"."""
+    a = sample.assessment()
+    assert a.incident is not None
+    a.incident["compromised_assets"] = ["email", "127.0.0.41"]
+    a.plan = build_plan(a)
+    staff = markdown.render(a, "staff")
+    assert "router, email and cloud passwords" in staff
+    assert "Cut the affected devices off the network" in staff  # {assets}: the staff edition's words
+    visible = _visible(staff)
+    assert IPV4.findall(visible) == [] and "pos-terminal" not in visible and "back-office-pc" not in visible
+    for port in sample.PORTS:
+        assert not re.search(rf"(?<![\d-]){port}(?!\d)", visible), port

@@ -42,6 +42,12 @@ def test_start_to_export_by_keys(app_for: Any, tmp_path: Path, history: History)
         text = await shown(pilot)
         assert "8 problem(s) found" in text
         assert "faketool is not installed or not on PATH" in text  # the error, inline with its reason
+        # The run published its reports to report.out_dir, exactly as `posture scan` writes them.
+        out = tmp_path / "out"
+        published = ["posture-plan.html", "posture-plan.md", "posture-results.json"]
+        assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == published
+        assert "Reports written to" in text and "posture-plan.md, posture-results.json, posture-plan.html" in text
+        assert (out / "posture-plan.md").read_text(encoding="utf-8") == render(app.session.assessment, "consultant")
 
         await pilot.press("enter")
         assert isinstance(app.screen, FindingsScreen)
@@ -71,9 +77,8 @@ def test_start_to_export_by_keys(app_for: Any, tmp_path: Path, history: History)
         await pilot.press("e")
         assert isinstance(app.screen, ExportScreen)
         await pilot.press("enter")
-        out = tmp_path / "out"
-        assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["posture-plan-staff.html",
-                                                                             "posture-plan-staff.md"]
+        assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
+            ["posture-plan-staff.html", "posture-plan-staff.md", *published])
         assert (out / "posture-plan-staff.md").read_text(encoding="utf-8") == render(assessment, "staff")
         text = await shown(pilot)
         assert "Written to" in text and "    posture-plan-staff.md" in text and "    posture-plan-staff.html" in text
@@ -148,6 +153,11 @@ def test_start_screen_writes_the_starter_and_never_overwrites(app_for: Any, tmp_
         assert created.read_text(encoding="utf-8") == starter
         # The starter validates as written: it opens straight onto the overview.
         await wait_until(pilot, lambda: "Example Business" in screen_text(app), "the overview")
+        created.write_text("# mine\n", encoding="utf-8")
+        await pilot.press("o", "n", *"acme.yaml", "enter")  # back to the start screen, the same name again
+        assert created.read_text(encoding="utf-8") == "# mine\n"  # an existing file is opened, never overwritten
+        await wait_until(pilot, lambda: "cannot be used yet" in screen_text(app), "the problem box")
+        assert "the config must be a mapping" in await shown(pilot)
 
     drive(app, scenario, size=(200, 30))
     (tmp_path / "acme.yaml").write_text("# mine\n", encoding="utf-8")

@@ -53,9 +53,9 @@ def test_session_runs_only_the_selected_checks(fakes: Registry, tmp_path: Path, 
     assert [o.id for o in session.outline()] == ["fake_ports", "fake_broken", "readiness"]
     session.selected = set()
     with pytest.raises(UsageError, match="no check is selected"):
-        session.new_runner()
+        session.new_run()
     session.selected = {"readiness"}
-    assert session.new_runner().check_ids == ["readiness"]
+    assert session.new_run().check_ids == ["readiness"]
     with pytest.raises(UsageError, match="run the assessment first"):
         session.plan_markdown("staff")
 
@@ -66,8 +66,14 @@ def test_session_survives_an_unreadable_history(fakes: Registry, tmp_path: Path)
     session = Session(fakes, History(bad, timeout_s=1), now=FROZEN_NOW)
     session.load(write_fake_config(tmp_path))
     assert session.previous is None and session.history_note.startswith("could not read the history")
-    assessment = frozen_assessment(tmp_path / "posture.yaml", fakes)
-    assert session.record(assessment).startswith("the run was not recorded in the history")
+    run = session.new_run()
+    run.run()
+    published = session.publish(run)
+    assert published is not None and published.reports  # the reports are written all the same
+    assert not published.recorded and published.warnings[0].startswith(
+        "warning: the reports are written, but the run was not recorded")
+    session.finished(run.results)  # type: ignore[arg-type]
+    assert session.unsaved == "the last run was not recorded in the history"
 
 
 def test_passwords_need_a_value_and_are_forgotten_on_request(fakes: Registry, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from posture.assess import AssessmentRun
 from posture.config import load_config
 from posture.errors import ConfigError
 from posture.models import CheckStatus, Status
@@ -30,12 +31,21 @@ def test_events_arrive_in_order_and_findings_are_collected(tmp_path: Path) -> No
     assert isinstance(events[-1], RunFinished)
     finds = next(c for c in assessment.checks if c.check == "finds")
     assert finds.status is CheckStatus.OK and len(finds.findings) == 2 and finds.facts == {"count": 2}
+    assert assessment.plan is None and not assessment.run_id  # the runner runs; posture.assess finishes
+
+
+def test_the_pipeline_finishes_the_run_with_its_id_and_plan(tmp_path: Path) -> None:
+    config, registry = _config(tmp_path, {"finds": {"count": 2}})
+    run = AssessmentRun(config, registry)
+    events = list(run.events())
+    assessment = events[-1].assessment  # type: ignore[union-attr]
+    assert assessment is run.results and len(assessment.run_id) == 12
     assert assessment.plan is not None and assessment.plan.actions
 
 
 def test_a_failing_check_is_an_error_and_the_others_go_on(tmp_path: Path) -> None:
     config, registry = _config(tmp_path, {"broken": {}, "buggy": {}, "finds": {}})
-    assessment = Runner(config, registry).run()
+    assessment = AssessmentRun(config, registry).run()
     by_id = {c.check: c for c in assessment.checks}
     assert by_id["broken"].status is CheckStatus.ERROR and by_id["broken"].error == "the scanner fell over"
     assert by_id["buggy"].status is CheckStatus.ERROR and "ZeroDivisionError" in by_id["buggy"].error
@@ -93,10 +103,10 @@ def test_drift_compares_with_the_last_complete_run_not_a_partial_one(tmp_path: P
 
     config, registry = _config(tmp_path, {"finds": {}, "passes": {}})
     history = History(tmp_path / "h.sqlite")
-    history.record(Runner(config, registry).run())
-    history.record(Runner(config, registry, only={"passes"}).run())
+    history.record(AssessmentRun(config, registry, history=history).run())
+    history.record(AssessmentRun(config, registry, history=history, only={"passes"}).run())
     previous = history.latest(config.identity)
     assert previous is not None and all(c.status is not CheckStatus.SKIPPED for c in previous.checks)
-    again = Runner(config, registry, previous=previous).run()
+    again = AssessmentRun(config, registry, history=history).run()
     assert again.drift is not None and again.drift.new == ()
     assert any(fid.startswith("finds-") for fid in again.drift.unchanged)

@@ -15,6 +15,7 @@ from posture.errors import PostureError
 from posture.tui.plain import plain
 from posture.tui.session import Session
 
+CONSULTANT_ONLY = frozenset({"json"})  # carries the evidence: never in the staff edition
 FORMAT_LABELS = {"markdown": "Markdown (.md)", "html": "HTML (.html, prints well)", "json": "JSON (all results)"}
 
 
@@ -35,12 +36,15 @@ class ExportScreen(ModalScreen[list[Path] | None]):
 
     def compose(self) -> ComposeResult:
         chosen = set(self.session.default_formats())
+        staff = self.audience == "staff"
+        # The staff edition never has the JSON: it is not offered, rather than ticked and then not written.
+        offered = {fmt: label for fmt, label in FORMAT_LABELS.items() if not (staff and fmt in CONSULTANT_ONLY)}
         with Vertical(id="export-dialog"):
             yield Static(f"Export the plan ({self.audience} edition)", classes="dialog-title")
             yield Label("Folder (Enter writes):")
             yield Input(str(self.session.default_out_dir().resolve()), id="export-dir")
             yield Label("Formats (space toggles):")
-            yield SelectionList[str](*[(label, fmt, fmt in chosen) for fmt, label in FORMAT_LABELS.items()],
+            yield SelectionList[str](*[(label, fmt, fmt in chosen) for fmt, label in offered.items()],
                                      id="export-formats")
             note = "The staff edition has no JSON: it would carry the evidence." if self.audience == "staff" else ""
             yield Static(note, id="export-note")

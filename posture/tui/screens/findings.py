@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -13,12 +13,10 @@ from textual.widgets import Footer, Header, Input, Static
 
 from posture.models import Assessment
 from posture.tui.findings_model import FindingsView, Row, make_rows
+from posture.tui.host import Host
 from posture.tui.plain import plain
 from posture.tui.widgets.finding_detail import FindingDetail
 from posture.tui.widgets.findings_table import FindingsTable
-
-if TYPE_CHECKING:
-    from posture.tui.app import PostureApp
 
 
 class FindingsScreen(Screen[None]):
@@ -47,7 +45,7 @@ class FindingsScreen(Screen[None]):
         self.view = FindingsView(make_rows(assessment.findings, new))
 
     @property
-    def posture_app(self) -> PostureApp:
+    def posture_app(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

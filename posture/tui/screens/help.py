@@ -13,7 +13,7 @@ from textual.widgets import Static
 from posture.tui.plain import plain
 
 GENERAL = [("ctrl+p", "Command palette: run, findings, plan, light or dark theme…"), ("?", "This help"),
-           ("q / ctrl+q", "Quit (asks first while a scan runs)"), ("tab", "Next field")]
+           ("q / ctrl+q", "Quit (asks first while a scan runs or a run is unsaved)"), ("tab", "Next field")]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -26,10 +26,18 @@ class HelpScreen(ModalScreen[None]):
 
     @classmethod
     def for_screen(cls, screen: Screen[object]) -> HelpScreen:
-        """Help for `screen`: its HELP text and its bindings that have a description."""
+        """Help for `screen`: its HELP text and the keys the screen itself defines.
+
+        Only the screen's own bindings: the focused widget's (an Input's cursor keys, a list's) and
+        Textual's generic ones are not what this screen does, and "Everywhere" lists the app's.
+        """
         keys: dict[str, str] = {}
+        own = {b.action for cls in type(screen).__mro__ if cls.__module__.startswith("posture.")
+               for b in cls.__dict__.get("BINDINGS", ()) if isinstance(b, Binding)}
         for key, active in screen.active_bindings.items():
             binding = active.binding
+            if active.node is not screen or binding.action not in own:
+                continue
             if binding.description and not binding.system and binding.action not in ("quit", "help"):
                 keys.setdefault(binding.key_display or key, binding.description)
         about = getattr(screen, "HELP", "") or "posture: assess a small business's security and plan what to fix."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,12 +15,10 @@ from textual.widgets import Footer, Header, Input, SelectionList, Static
 
 from posture.config import Config
 from posture.errors import PostureError
+from posture.tui.host import Host
 from posture.tui.plain import plain
 from posture.tui.screens.start import shown_path
 from posture.tui.session import CheckOutline, Session
-
-if TYPE_CHECKING:
-    from posture.tui.app import PostureApp
 
 
 def when(discovered: date, today: date) -> str:
@@ -79,7 +77,7 @@ class OverviewScreen(Screen[None]):
         self.outlines: dict[str, CheckOutline] = {}
 
     @property
-    def posture_app(self) -> PostureApp:
+    def posture_app(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -107,12 +105,7 @@ class OverviewScreen(Screen[None]):
         config = self.session.config
         if config is None:
             return
-        today = (self.session.now or datetime.now(UTC)).date()
-        rows = summary(config, Path(shown_path(self.path, self.posture_app.start_dir)), self.session.history_note,
-                       today)
-        grid = self.query_one("#summary", Grid)
-        grid.remove_children()
-        grid.mount_all([w for label, value in rows for w in (Static(label, classes="label"), Static(value))])
+        self.show_history()
         self.outlines = {o.id: o for o in self.session.outline()}
         checks = self.query_one("#checks", SelectionList)
         checks.clear_options()
@@ -121,6 +114,19 @@ class OverviewScreen(Screen[None]):
         checks.highlighted = 0
         self.query_one("#passwords").display = self.session.wants_passwords
         self._show_held()
+
+    def show_history(self) -> None:
+        """The summary rows, History included (called again after each run, so that line is never stale)."""
+        config = self.session.config
+        grids = self.query("#summary").results(Grid)
+        grid = next(grids, None)
+        if config is None or grid is None:
+            return
+        today = (self.session.now or datetime.now(UTC)).date()
+        rows = summary(config, Path(shown_path(self.path, self.posture_app.start_dir)), self.session.history_note,
+                       today)
+        grid.remove_children()
+        grid.mount_all([w for label, value in rows for w in (Static(label, classes="label"), Static(value))])
 
     def on_selection_list_selection_highlighted(self, event: SelectionList.SelectionHighlighted[str]) -> None:
         outline = self.outlines.get(str(event.selection.value))
@@ -150,8 +156,10 @@ class OverviewScreen(Screen[None]):
             return
         event.input.value = ""  # never kept in a widget once handed over
         label_input.value = ""
-        self.set_focus(label_input)
+        # Back to the check list, so the next key is a command again: r runs, it is not typed into a label.
+        self.set_focus(self.query_one("#checks", SelectionList))
         self._show_held()
+        self.app.notify("Password held in memory. Enter another in the fields above, or press r to run.")
 
     def _show_held(self) -> None:
         held = self.session.secrets.candidate_passwords

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -12,12 +12,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from posture.tui.host import Host
 from posture.tui.plain import plain
 from posture.tui.run_state import RunState
 from posture.tui.widgets.check_lines import check_line
-
-if TYPE_CHECKING:
-    from posture.tui.app import PostureApp
 
 
 class RunScreen(Screen[None]):
@@ -38,7 +36,7 @@ class RunScreen(Screen[None]):
         self.state = state
 
     @property
-    def posture_app(self) -> PostureApp:
+    def posture_app(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -48,6 +46,7 @@ class RunScreen(Screen[None]):
             yield OptionList(*[Option(check_line(line, self.state.clock()), id=line.id)
                                for line in self.state.lines.values()], id="check-lines")
             yield Static(id="run-problems", classes="problems")
+            yield Static(id="run-saved")
             yield Static(id="run-next")
         yield Footer(compact=True)
 
@@ -75,6 +74,9 @@ class RunScreen(Screen[None]):
             problems.update(plain(*[f"{line}\n" for line in self.state.failure],
                                              ("Fix these in your editor, then press Escape and R to reload.",
                                               "$text-muted")))
+        saved = self.state.saved()
+        self.query_one("#run-saved", Static).update(
+            plain((saved, "bold $text-error" if self.state.report_error else "$text-success")))  # a path may hold "["
         hint = ""
         if self.state.assessment is not None:
             hint = "Enter or f: the findings · p: the plan · Escape: back to the overview"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -12,12 +12,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from posture.assess import create_starter_config
 from posture.errors import PostureError
+from posture.tui.host import Host
 from posture.tui.plain import plain
-from posture.tui.session import create_starter_config, find_configs
-
-if TYPE_CHECKING:
-    from posture.tui.app import PostureApp
+from posture.tui.session import find_configs
 
 
 def shown_path(path: Path, base: Path) -> str:
@@ -28,11 +27,11 @@ def shown_path(path: Path, base: Path) -> str:
 
 
 class StartScreen(Screen[None]):
-    HELP: ClassVar[str] = ("Choose the config of the business you are assessing, or type a file name to create "
-                           "one from the commented starter (the same file `posture init` writes). Edit it, then "
-                           "reload it from the overview.")
+    HELP: ClassVar[str] = ("Choose the config of the business you are assessing, or type the path of one in any "
+                           "folder to open it. A path where no file is yet creates one from the commented starter "
+                           "(the same file `posture init` writes): edit it, then reload it from the overview.")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "New config"),
+        Binding("n", "new", "Open or new config"),
         Binding("f5", "rescan", "Refresh list"),
         Binding("escape", "focus_list", "Back to the list", show=False),
     ]
@@ -44,7 +43,7 @@ class StartScreen(Screen[None]):
         self.problems: tuple[Path, list[str]] | None = None
 
     @property
-    def posture_app(self) -> PostureApp:
+    def posture_app(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -53,8 +52,9 @@ class StartScreen(Screen[None]):
             yield Static(plain(f"Configs in {self.start_dir} (Enter opens one)"), classes="section-title")
             yield OptionList(id="configs")
             yield Static(id="start-problems", classes="problems")
-            yield Label("New config file (Enter writes the starter there):", classes="section-title")
-            yield Input(placeholder="e.g. acme/posture.yaml", id="new-path")
+            yield Label("Open a config by path, anywhere (Enter); a new file name writes the starter there:",
+                        classes="section-title")
+            yield Input(placeholder="e.g. ~/clients/acme/posture.yaml", id="new-path")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -90,6 +90,10 @@ class StartScreen(Screen[None]):
         path = Path(typed).expanduser()
         if not path.is_absolute():
             path = self.start_dir / path
+        if path.is_file():  # an existing config, in this folder or any other: open it
+            event.input.value = ""
+            self.posture_app.open_config(path)
+            return
         if path.suffix not in (".yaml", ".yml"):
             path = path.with_suffix(".yaml")
         try:

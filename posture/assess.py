@@ -1,0 +1,213 @@
+"""One assessment from start to end: the pipeline `posture scan` and the TUI both drive.
+
+    open_config → Assessment(...).prepare() → .events() (the Runner's stream; the last event carries the
+    finished run) → .publish() (reports to report.out_dir, the history, the alert)
+
+`finish` is the one place a run gets its id, its drift (against the last complete run of the same
+config) and its plan. The front ends only show what happens; neither writes, records or alerts itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from posture.check import Secrets
+from posture.config import Config
+from posture.drift import compute_drift
+from posture.errors import PostureError, UsageError
+from posture.models import Assessment as Results
+from posture.planner import build_plan
+from posture.runner import Event, RunFinished, Runner
+
+if TYPE_CHECKING:
+    from posture.registry import Registry
+    from posture.store import Store as History
+
+log = logging.getLogger("posture.assess")
+STAFF_HAS_NO_JSON = "the staff edition has no JSON (it would carry the evidence)"
+
+
+def open_config(path: str | Path, registry: Registry) -> Config:
+    """Read and validate a config; when it is wrong, ConfigError lists every located problem of every layer
+    (the config's own and its evidence's)."""
+    from posture.preflight import load_or_explain
+
+    return load_or_explain(path, registry)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def finish(results: Results, previous: Results | None) -> Results:
+    """Give a run its id, its drift against `previous` and its plan."""
+    results.run_id = new_run_id()
+    results.drift = compute_drift(previous, results) if previous is not None else None
+    results.plan = build_plan(results)
+    return results
+
+
+def last_run(history: History | None, config: Config) -> tuple[Results | None, str]:
+    """The run to compare with, and one line saying what it is (or why there is none)."""
+    if history is None:
+        return None, "history is off"
+    try:
+        previous = history.latest(config.identity)
+    except PostureError as exc:
+        return None, f"could not read the history ({exc}); comparing with no previous run"
+    if previous is None:
+        return None, "no earlier run of this config"
+    return previous, describe_run(previous)
+
+
+def describe_run(run: Results) -> str:
+    return (f"last run {run.finished:%Y-%m-%d %H:%M} UTC: {len(run.failing)} problem(s); "
+            "new ones will be marked")
+
+
+@dataclass
+class Published:
+    """What `publish` did: the report files written, and what did not work out (one line each)."""
+
+    reports: list[Path] = field(default_factory=list)
+    out_dir: Path | None = None
+    recorded: bool = False
+    warnings: list[str] = field(default_factory=list)
+    alert_failed: bool = False
+
+
+class AssessmentRun:
+    """One run of a config's checks: prepare, run as events, finish, publish."""
+
+    def __init__(
+        self,
+        config: Config,
+        registry: Registry,
+        *,
+        history: History | None = None,
+        only: set[str] | None = None,
+        secrets: Secrets | None = None,
+        now: datetime | None = None,
+        previous: tuple[Results | None, str] | None = None,
+    ) -> None:
+        self.config = config
+        self.history = history
+        self.previous, self.history_note = previous if previous is not None else last_run(history, config)
+        self.runner = Runner(config, registry, only=only, previous=self.previous, secrets=secrets, now=now)
+        self.results: Results | None = None
+        self.published: Published | None = None
+
+    @property
+    def check_ids(self) -> list[str]:
+        return self.runner.check_ids
+
+    def prepare(self) -> None:
+        """Parse every check's evidence; ConfigError lists every bad input, and nothing has run."""
+        self.runner.prepare()
+
+    def events(self) -> Iterator[Event]:
+        """The Runner's events; the final RunFinished carries the finished run (id, drift, plan)."""
+        for event in self.runner.events():
+            if isinstance(event, RunFinished):
+                event = RunFinished(finish(event.assessment, self.previous))
+                self.results = event.assessment
+            yield event
+
+    def run(self) -> Results:
+        for _ in self.events():
+            pass
+        assert self.results is not None
+        return self.results
+
+    def cancel(self, check_id: str | None = None) -> None:
+        self.runner.cancel(check_id)
+
+    def wait_stopped(self, timeout_s: float = 5.0) -> None:
+        self.runner.wait_stopped(timeout_s)
+
+    def publish(
+        self,
+        *,
+        out_dir: Path | None = None,
+        formats: Sequence[str] | None = None,
+        audience: str | None = None,
+        alerts: bool = True,
+    ) -> Published:
+        """Write the reports (all or none; OutputError when they cannot be), then record the run and alert.
+
+        A history or alert failure is a warning: the reports are already written.
+        """
+        results = self._finished()
+        report = self.config.report
+        folder = out_dir or self.config.resolve(report.out_dir)
+        published = Published(out_dir=folder)
+        published.reports = write_reports(results, folder, formats or report.formats, audience or report.audience,
+                                          published.warnings)
+        self.published = published
+        if self.history is not None:
+            try:
+                self.history.record(results, client=self.config.client_id,
+                                    schedule_days=self.config.scan_every_days)
+                published.recorded = True
+            except PostureError as exc:
+                published.warnings.append(f"warning: the reports are written, but the run was not recorded: {exc}")
+        if alerts:
+            published.alert_failed = _alert(self.config, results)
+        return published
+
+    def _finished(self) -> Results:
+        if self.results is None:
+            raise UsageError("run the assessment first")
+        return self.results
+
+
+def write_reports(results: Results, out_dir: Path, formats: Iterable[str], audience: str,
+                  notes: list[str] | None = None) -> list[Path]:
+    """Every requested format through its registered writer, all files at once or none."""
+    from posture.writers import write_reports as write_all
+
+    chosen = list(dict.fromkeys(formats))
+    if audience == "staff" and "json" in chosen and notes is not None:
+        notes.append(f"note: {STAFF_HAS_NO_JSON}")
+    written = write_all(results, out_dir, chosen, audience)
+    for path in written:
+        logging.getLogger("posture.reports").info("report written: %s", path)
+    return written
+
+
+def _alert(config: Config, results: Results) -> bool:
+    """Send the configured alert; True when it failed. Never raises (the reports are already written)."""
+    if config.alerts is None:
+        return False
+    from posture.alerts import send_alert
+
+    try:
+        return not send_alert(config.alerts, results)
+    except Exception as exc:  # noqa: BLE001 - send_alert never raises by design; belt and braces
+        logging.getLogger("posture.alerts").error("alert not sent: %s", type(exc).__name__)
+        return True
+
+
+def starter_text() -> str:
+    return resources.files("posture.data").joinpath("starter.yaml").read_text(encoding="utf-8")
+
+
+def create_starter_config(path: Path) -> Path:
+    """Write the commented starter config to `path`, never over an existing file (`posture init`, the TUI)."""
+    if path.exists():
+        raise UsageError(f"{path} already exists; not overwriting it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write(starter_text())
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    return path
+
