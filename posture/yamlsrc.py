@@ -219,9 +219,10 @@ def _construct(node: yaml.Node, key_path: KeyPath, located: Located, loader: Cor
     return value
 
 
-# Written as escapes in a double-quoted string ("x\0", "\x1b"): a NUL ends a path early or crashes the
-# system call, and an escape sequence would be replayed onto the terminal that prints it. No setting needs one.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Written as an escape in a double-quoted string ("x\0"): a NUL ends a path early or crashes the system
+# call, and no setting needs one. (Other control characters are refused in paths, by Config.resolve;
+# elsewhere they are printed escaped.)
+_CONTROL = re.compile("\x00")
 
 
 def _refused(value: Any) -> str | None:

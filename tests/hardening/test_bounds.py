@@ -42,7 +42,7 @@ NUL_PATHS = [
     ('report:\n  out_dir: "reports\\0x"\n', 5, "report.out_dir", "NUL"),
     ("report:\n  out_dir: !!binary cmVwb3J0cw==\n", 5, "report.out_dir", "!!binary"),
     ('report:\n  out_dir: "rep\\torts"\n', 5, "report.out_dir", "control characters"),
-    ('report:\n  out_dir: "rep\\x1b[31morts"\n', 5, "report.out_dir", "U+001B"),
+    ('report:\n  out_dir: "rep\\x1b[31morts"\n', 5, "report.out_dir", "control characters"),
     ('checks:\n  password_policy:\n    candidate_passwords_file: "found\\0.txt"\n', 6,
      "checks.password_policy.candidate_passwords_file", "NUL"),
     ("checks:\n  training:\n    roster: !!binary dHJhaW5pbmcuY3N2\n", 6, "checks.training.roster", "!!binary"),
