@@ -26,9 +26,11 @@ Finding keys are stable across runs: `<address>/<proto>/<port>`, `.../version`, 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from checks.ports.addresses import normalise
 from checks.ports.nmapxml import HostObs, PortObs, ScanRun
@@ -110,10 +112,17 @@ def _add(view: HostView, host: HostObs, run: ScanRun) -> None:
 
 
 def _source(run: ScanRun) -> str:
-    version = f", {run.tool} {run.version}" if run.version else (", masscan" if run.tool == "masscan" else "")
-    if run.source == "live scan":
-        return f"live scan of {run.started_text}{version}"
-    return f"{run.source} (scan of {run.started_text}{version})"
+    # Asked once per open port: a 65,536-host import formatted the same date hundreds of thousands of times.
+    return _describe_source(run.source, run.started, run.tool, run.version)
+
+
+@functools.lru_cache(maxsize=256)
+def _describe_source(source: str, started: datetime | None, tool: str, tool_version: str) -> str:
+    started_text = started.strftime("%Y-%m-%d %H:%M UTC") if started else "unknown date"
+    version = f", {tool} {tool_version}" if tool_version else (", masscan" if tool == "masscan" else "")
+    if source == "live scan":
+        return f"live scan of {started_text}{version}"
+    return f"{source} (scan of {started_text}{version})"
 
 
 @dataclass

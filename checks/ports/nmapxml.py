@@ -236,6 +236,7 @@ class _Handler(ContentHandler):
         self.stack: list[str] = []
         self.run: dict[str, Any] = {}
         self.hosts: list[HostObs] = []
+        self.seen_ports: dict[tuple[Any, ...], PortObs] = {}
         self.host: _HostDraft | None = None
         self.port: _PortDraft | None = None
         self.finished = False
@@ -325,11 +326,15 @@ class _Handler(ContentHandler):
             if not draft.state:
                 raise self.fail(f"port {draft.proto}/{draft.port} has no <state>", key="port.state")
             svc = draft.service
-            self.host.ports.append(PortObs(
-                draft.proto, draft.port, draft.state, draft.reason, svc.get("name", ""), svc.get("product", ""),
-                svc.get("version", ""), svc.get("extrainfo", ""), svc.get("tunnel", ""), svc.get("method", ""),
-                _small_int(svc.get("conf", "")), tuple(draft.scripts),
-            ))
+            fields = (draft.proto, draft.port, draft.state, draft.reason, svc.get("name", ""), svc.get("product", ""),
+                      svc.get("version", ""), svc.get("extrainfo", ""), svc.get("tunnel", ""), svc.get("method", ""),
+                      _small_int(svc.get("conf", "")), tuple(draft.scripts))
+            # A big import repeats the same few observations (22/tcp open ssh OpenSSH 9.2) on thousands of
+            # hosts: one shared (frozen) PortObs each keeps 65,536 hosts in bounded memory.
+            port = self.seen_ports.get(fields)
+            if port is None:
+                port = self.seen_ports[fields] = PortObs(*fields)
+            self.host.ports.append(port)
             self.port = None
         elif name == "host" and self.host is not None and self.stack == ["nmaprun"]:
             draft_host = self.host
