@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -25,10 +26,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.bench_config_size import config_size_ratio
 from bench.bench_core import FIGURES as CORE_FIGURES
 from bench.bench_core import Figure
+from bench.bench_scale import FIGURES as SCALE
 
-PORTS_ROUNDS = {"quick": 21, "standard": 5}
+PORTS_ROUNDS = {"quick": 11, "standard": 5}
 
 
 def ports_vs_nmap(profile: str) -> Figure:
@@ -37,36 +40,10 @@ def ports_vs_nmap(profile: str) -> Figure:
     rounds = PORTS_ROUNDS[profile]
     with tempfile.TemporaryDirectory(prefix="bench-ports-") as tmp, serving(LAYOUT):
         f = overhead(profile, rounds, Path(tmp))
-    return Figure(f["ratio"], "x", RATIO_GOAL,
+    return Figure(f["ratio"], "x", RATIO_GOAL, samples=f["ratios"],
                   detail=f"check {f['check_s']:.3f} s, bare nmap {f['nmap_s']:.3f} s, same arguments, "
                          f"8 loopback hosts; median of {rounds} paired runs; the check's own work "
                          f"{f['own_ms']:.0f} ms")
-
-
-def nmap_xml_import() -> Figure:
-    from bench.bench_ports import HOSTS, IMPORT_GOAL_S, LAYOUT, import_and_judge, serving
-
-    with tempfile.TemporaryDirectory(prefix="bench-xml-") as tmp, serving(LAYOUT):
-        f = import_and_judge(Path(tmp))
-    return Figure(f["seconds"], "s", IMPORT_GOAL_S,
-                  detail=f"{HOSTS:,} hosts, {f['megabytes']:.1f} MB of XML, parse + scope + judge, "
-                         f"{f['findings']:,} findings; median of 3")
-
-
-def training_roster() -> Figure:
-    from bench.bench_training import BUDGET_S, ROWS, STAFF, TrainingCheck, judge_once, write_files
-    from posture.catalogue import load_catalogue
-    from posture.registry import Registry
-
-    registry = Registry()
-    registry.add(TrainingCheck, load_catalogue().weaknesses)
-    with tempfile.TemporaryDirectory(prefix="bench-training-") as tmp:
-        write_files(Path(tmp))
-        runs = [judge_once(Path(tmp), registry) for _ in range(5)]
-    totals = [prepare + run for prepare, run, _, _, _ in runs]
-    return Figure(statistics.median(totals), "s", BUDGET_S,
-                  detail=f"{ROWS:,} roster rows + {STAFF:,} staff, prepare + run, {runs[0][3]:,} findings; "
-                         f"median of {len(runs)}")
 
 
 def breach_offline() -> Figure:
@@ -86,7 +63,7 @@ def breach_offline() -> Figure:
     seconds = statistics.median(times)
     found = sum(r.status == "found" for r in results.values())
     per = hash_file.stats.probes / max(hash_file.stats.lookups, 1)
-    return Figure(seconds, "s", detail=f"{len(candidates):,} look-ups ({len(results):,} distinct) in a "
+    return Figure(seconds, "s", samples=times, detail=f"{len(candidates):,} look-ups ({len(results):,} distinct) in a "
                                        f"{lines:,}-line, {size_mb:.0f} MB hash file: {len(results) / seconds:,.0f}/s, "
                                        f"{per:.1f} lines read each, {found:,} found; median of 3")
 
@@ -101,23 +78,42 @@ def backups_snapshots() -> Figure:
     with tempfile.TemporaryDirectory(prefix="bench-backups-") as tmp:
         (Path(tmp) / "snaps.json").write_text(snapshots_json(), encoding="utf-8")
         runs = [judge_once(Path(tmp), registry) for _ in range(5)]
-    return Figure(statistics.median(p + r for p, r, _, _ in runs), "s", BUDGET_S,
+    totals = [p + r for p, r, _, _ in runs]
+    return Figure(statistics.median(totals), "s", BUDGET_S, samples=totals,
                   detail=f"{SNAPSHOTS:,} restic snapshots over {HOSTS} hosts, prepare + run; median of {len(runs)}")
 
 
+def _fleet(name: str) -> Figure:
+    from bench.bench_fleet import FIGURES as FLEET_FIGURES
+
+    return FLEET_FIGURES[name]()
+
+
 FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
+    # issue 19's table, with growth rows
+    "plan-1k": ("plan of 1,000 findings, consultant md+html+json", SCALE["plan-1k"]),
+    "plan-10k": ("plan of 10,000 findings, consultant md+html+json", SCALE["plan-10k"]),
+    "plan-50k": ("plan of 50,000 findings, consultant md+html+json", SCALE["plan-50k"]),
+    "scan-24": ("`posture scan` quick /24, 200 listeners / bare nmap", SCALE["scan-24"]),
+    "assessment": ("whole assessment / slowest check", CORE_FIGURES["assessment"]),
+    "xml-4k": ("nmap XML import + judge, 4,096 hosts", SCALE["xml-4k"]),
+    "xml-16k": ("nmap XML import + judge, 16,384 hosts", SCALE["xml-16k"]),
+    "xml-64k": ("nmap XML import + judge, 65,536 hosts", SCALE["xml-64k"]),
+    "tui-first-screen": ("TUI first interactive screen", SCALE["tui-first-screen"]),
+    "roster-50k": ("training roster, 50,000 rows", SCALE["roster-50k"]),
+    "roster-200k": ("training roster, 200,000 rows", SCALE["roster-200k"]),
+    # the others
     "ports-quick": ("ports check / bare nmap (quick)", lambda: ports_vs_nmap("quick")),
     "ports-standard": ("ports check / bare nmap (standard, -sV)", lambda: ports_vs_nmap("standard")),
-    "assessment": ("whole assessment / slowest check", CORE_FIGURES["assessment"]),
     "cold-start-help": ("`posture --help` cold start", CORE_FIGURES["cold-start-help"]),
     "cold-start-scan-help": ("`posture scan --help` cold start", CORE_FIGURES["cold-start-scan-help"]),
     "scan-imports": ("modules a headless scan imports", CORE_FIGURES["scan-imports"]),
-    "nmap-xml-4096": ("nmap XML import, 4,096 hosts", nmap_xml_import),
-    "training-50k": ("training roster, 50,000 rows", training_roster),
     "breach-offline-10k": ("10,000 offline breach look-ups", breach_offline),
-    "plan-render": ("plan of 10,000 findings (consultant)", CORE_FIGURES["plan-render"]),
-    "plan-render-staff": ("plan of 10,000 findings (staff)", CORE_FIGURES["plan-render-staff"]),
+    "plan-render-staff": ("plan of 10,000 findings (staff, in memory)", CORE_FIGURES["plan-render-staff"]),
     "backups-10k": ("restic snapshots, 10,000", backups_snapshots),
+    "fleet-scans-20": ("20 concurrent scans into one PostgreSQL / SQLite", lambda: _fleet("fleet-scans-20")),
+    "fleet-200x52": ("`posture fleet`, 200 clients x 52 runs (PostgreSQL)", lambda: _fleet("fleet-200x52")),
+    "config-1m-items": ("config of 1,000,000 list items (linear?)", config_size_ratio),
 }
 
 
@@ -167,35 +163,64 @@ def machine() -> str:
     except (OSError, ValueError):
         pages = 0
     nmap = subprocess.run(["nmap", "--version"], capture_output=True, text=True, check=False).stdout.split("\n")[0]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"{cpu}, {os.cpu_count()} cores, {pages / 2**30:.0f} GiB RAM; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}; {nmap or 'nmap not found'}")
+            f"Python {platform.python_version()}; {nmap or 'nmap not found'}; load average {load}")
+
+
+def _shown(value: float, unit: str) -> str:
+    if unit == "modules":
+        return f"{value:,.0f}"
+    if unit == "x":
+        return f"{value:.2f}x"
+    return f"{value:.2f} s" if value >= 1 else f"{value * 1000:.0f} ms"
 
 
 def table(results: dict[str, dict[str, object]]) -> list[str]:
-    rows = [("figure", "value", "goal", "ok", "peak MB", "detail")]
+    """One row per figure: the median, the min-max of its runs, the goal and the median's ratio to it,
+    the peak memory (and its goal), and whether both are met."""
+    rows = [("figure", "median", "min-max", "goal", "ratio", "ok", "peak MB", "detail")]
     for name, result in results.items():
         title = FIGURES[name][0]
         if "failed" in result:
-            rows.append((title, "-", "-", "FAILED", "-", str(result["failed"])))
+            rows.append((title, "-", "-", "-", "-", "FAILED", "-", str(result["failed"])))
             continue
-        value, unit, goal, ok = result["value"], result["unit"], result["goal"], result["ok"]
+        value, unit, goal = result["value"], str(result["unit"]), result["goal"]
         assert isinstance(value, (int, float)) and (goal is None or isinstance(goal, (int, float)))
-        shown = f"{value:,.0f} {unit}" if unit == "modules" else f"{value:.3f} {unit}" if unit == "x" \
-            else f"{value:.2f} {unit}" if value >= 1 else f"{value * 1000:.0f} ms"
-        goal_text = "-" if goal is None else (f"<= {goal:g} {unit}" if unit != "s" or goal >= 1 else
-                                               f"<= {goal * 1000:.0f} ms")
-        verdict = "-" if ok is None else "ok" if ok else "OVER"
+        samples = [float(x) for x in result.get("samples") or [] if isinstance(x, (int, float))]  # type: ignore[attr-defined]
+        spread = f"{_shown(min(samples), unit)}-{_shown(max(samples), unit)}" if len(samples) > 1 else "-"
         peak = result.get("peak_mb")
-        rows.append((title, shown, goal_text, verdict, f"{peak:.0f}" if isinstance(peak, float) else "-",
-                     str(result.get("detail", ""))))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+        memory_goal = result.get("memory_goal_mb")
+        ok = result["ok"]
+        if isinstance(memory_goal, (int, float)) and isinstance(peak, float) and peak > memory_goal:
+            ok = False
+        verdict = "-" if ok is None else "ok" if ok else "OVER"
+        peak_text = f"{peak:.0f}" if isinstance(peak, float) else "-"
+        if isinstance(memory_goal, (int, float)):
+            peak_text += f" (<= {memory_goal:.0f})"
+        rows.append((title, _shown(value, unit), spread, "-" if goal is None else f"<= {_shown(goal, unit)}",
+                     "-" if not goal else f"{value / goal:.2f}", verdict, peak_text, str(result.get("detail", ""))))
+    widths = [max(len(row[i]) for row in rows) for i in range(7)]
     out = []
     for n, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0]), row[1].rjust(widths[1]), row[2].ljust(widths[2]), row[3].ljust(widths[3]),
-                 row[4].rjust(widths[4]), row[5]]
+        cells = [row[0].ljust(widths[0]), *(row[i].rjust(widths[i]) for i in (1, 2, 3, 4)),
+                 row[5].ljust(widths[5]), row[6].rjust(widths[6]), row[7]]
         out.append("  ".join(cells).rstrip())
         if n == 0:
             out.append("  ".join("-" * w for w in widths) + "  ------")
+    return out
+
+
+def markdown_table(results: dict[str, dict[str, object]]) -> list[str]:
+    """The same table as Markdown, for the README's performance section (`--markdown`)."""
+    lines = table(results)
+    header, body = lines[0], lines[2:]
+    del header
+    out = ["| figure | median | min-max | goal | ratio | ok | peak MB |", "|---|---|---|---|---|---|---|"]
+    for name, line in zip(results, body, strict=True):
+        result = results[name]
+        cells = [c for c in re.split(r"\s{2,}", line)][:7]
+        out.append("| " + " | ".join(cells) + " |" if "failed" not in result else f"| {FIGURES[name][0]} | FAILED |")
     return out
 
 
@@ -205,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"figures to run (default: all): {', '.join(FIGURES)}")
     parser.add_argument("--figure", help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown (for the README)")
     args = parser.parse_args(argv)
     if args.figure:
         figure = FIGURES[args.figure][1]()
@@ -221,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  measuring {name} ...", file=sys.stderr, flush=True)
         results[name] = measure(name)
     print("\n".join(table(results)))
+    if args.markdown:
+        print("\n".join(["", *markdown_table(results)]))
+    print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (on a shared machine, wall "
+          "times stretch with the load; the CPU seconds in the details do much less)")
     print(f"({len(results)} figures in {time.perf_counter() - started:.0f} s; peak MB: the figure's own process, "
           "including making its test data, or the command it timed)")
     return 1 if any("failed" in r for r in results.values()) else 0

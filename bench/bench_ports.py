@@ -24,8 +24,9 @@ from typing import Any
 
 import checks.ports.check as check_module
 from checks.ports import PortsCheck
-from checks.ports.profiles import nmap_passes
+from checks.ports.profiles import TablePorts, nmap_passes
 from checks.ports.scanner import find_nmap, running_as_root
+from checks.ports.services import load_services
 from posture.catalogue import load_catalogue
 from posture.config import Config
 from posture.registry import Registry
@@ -66,11 +67,13 @@ def run_bare_timed(args: list[str], stdin: str) -> float:
     return time.perf_counter() - started
 
 
-def overhead(profile: str, rounds: int, folder: Path) -> dict[str, float]:
+def overhead(profile: str, rounds: int, folder: Path) -> dict[str, Any]:
     """Paired runs, alternating which goes first; the ratio is the median of the per-pair ratios."""
     addresses = [*LAYOUT, *QUIET]
     config = make_config(folder, [{"address": a} for a in addresses], {"profile": profile})
-    [tcp] = nmap_passes(profile, ports=None, root=running_as_root())
+    services = load_services()
+    table = TablePorts(*services.scan_ports, services.scripts)  # exactly what the check runs
+    [tcp] = nmap_passes(profile, ports=None, root=running_as_root(), table=table)
     stdin = "".join(f"{a}\n" for a in addresses)
     bare = [find_nmap(), *tcp.args, "-oX", str(folder / "bare.xml"), "-iL", "-"]
     inside_nmap: list[float] = []
@@ -97,29 +100,40 @@ def overhead(profile: str, rounds: int, folder: Path) -> dict[str, float]:
     finally:
         check_module.run_pass = real_run_pass
     own = [total - nmap for total, nmap in zip(ours, inside_nmap[1:], strict=True)]
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
     return {"check_s": statistics.median(ours), "nmap_s": statistics.median(theirs),
-            "ratio": statistics.median(a / b for a, b in zip(ours, theirs, strict=True)),
-            "own_ms": statistics.median(own) * 1000}
+            "ratio": statistics.median(ratios), "own_ms": statistics.median(own) * 1000, "ratios": ratios}
 
 
 def big_xml(folder: Path) -> Path:
     """A 4,096-host nmap XML made of real nmap <host> elements from a scan of the fake services."""
+    return write_big_xml(folder, sample_xml(folder), HOSTS)
+
+
+def sample_xml(folder: Path) -> Path:
+    """A real nmap -sV scan of the fake services (they must be serving)."""
     sample = folder / "sample.xml"
     ports = ",".join(str(p) for p in (21, 22, 23, 80, 3389, 6379, 20021, 20022, 20023, 20080, 23389, 26379))
     subprocess.run([find_nmap(), "-sT", "-sV", "-n", "-T4", "-p", ports, "-oX", str(sample), *LAYOUT],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return sample
+
+
+def write_big_xml(folder: Path, sample: Path, hosts: int) -> Path:
+    """`hosts` clones of the sample's hosts on 127.0.0.0/16, written host by host (never one big string)."""
     text = sample.read_text()
-    hosts = re.findall(r"<host .*?</host>\n", text, re.S)
+    templates = re.findall(r"<host .*?</host>\n", text, re.S)
     head = text[:text.index("<host ")]
     tail = text[text.rindex("</host>\n") + len("</host>\n"):]
-    body = []
-    for n in range(HOSTS):
-        template = hosts[n % len(hosts)]
-        address = f"127.0.{n // 256}.{n % 256}"
-        body.append(re.sub(r'addr="127\.0\.0\.\d+" addrtype="ipv4"', f'addr="{address}" addrtype="ipv4"', template))
-    tail = re.sub(r'up="\d+" down="\d+" total="\d+"', f'up="{HOSTS}" down="0" total="{HOSTS}"', tail)
+    tail = re.sub(r'up="\d+" down="\d+" total="\d+"', f'up="{hosts}" down="0" total="{hosts}"', tail)
+    parts = [re.split(r'addr="127\.0\.0\.\d+" addrtype="ipv4"', t, maxsplit=1) for t in templates]
     out = folder / "big.xml"
-    out.write_text(head + "".join(body) + tail)
+    with out.open("w", encoding="utf-8") as handle:
+        handle.write(head)
+        for n in range(hosts):
+            before, after = parts[n % len(parts)]
+            handle.write(f'{before}addr="127.0.{n // 256 % 256}.{n % 256}" addrtype="ipv4"{after}')
+        handle.write(tail)
     return out
 
 

@@ -18,6 +18,7 @@ of tries, and the caller decides what a failed alert means for the exit code.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import Counter
@@ -25,11 +26,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-
 from posture.config import Alerts
 from posture.drift import new_failing
 from posture.models import Assessment, CheckStatus, Finding, Severity
+from posture.redact import redact
+from posture.webcall import CallFailed, call
 
 log = logging.getLogger("posture.alerts")
 
@@ -86,7 +87,6 @@ def send_alert(
     alerts: Alerts,
     assessment: Assessment,
     *,
-    session: requests.Session | None = None,
     sleep: Callable[[float], None] = time.sleep,
     backoff: Sequence[float] | None = None,
 ) -> bool:
@@ -100,7 +100,7 @@ def send_alert(
     except Exception as exc:  # noqa: BLE001 - a bug here must not cost the run its exit code
         log.error("alert not sent: could not build it (%s)", type(exc).__name__)
         return False
-    return post(alerts.webhook, payload, alerts.timeout_s, session=session, sleep=sleep, backoff=backoff)
+    return post(alerts.webhook, payload, alerts.timeout_s, sleep=sleep, backoff=backoff)
 
 
 def post(
@@ -108,50 +108,43 @@ def post(
     payload: dict[str, Any],
     timeout_s: float,
     *,
-    session: requests.Session | None = None,
     sleep: Callable[[float], None] = time.sleep,
     backoff: Sequence[float] | None = None,
 ) -> bool:
-    """POST `payload` as JSON; retry connection errors, timeouts, 429 and 5xx after each wait in `backoff`."""
+    """POST `payload` as JSON; retry connection errors, timeouts, 429 and 5xx after each wait in `backoff`.
+
+    Each try ends within `timeout_s` of wall-clock time (posture.webcall), so the whole delivery takes at
+    most tries x timeout_s + the waits, however slowly the server answers."""
     where = safe_url(url)
-    # urllib3 logs request paths at DEBUG (with -v): the path is the secret part of a webhook URL.
-    logging.getLogger("urllib3").setLevel(max(logging.getLogger("urllib3").level, logging.INFO))
-    own = session is None
-    http = session or requests.Session()
-    try:
-        waits = [*(BACKOFF_S if backoff is None else backoff), None]
-        for attempt, wait in enumerate(waits, start=1):
-            outcome = _try_once(http, url, payload, timeout_s)
-            if outcome == "ok":
-                log.info("alert sent to %s", where)
-                return True
-            retry = outcome.startswith("retry:")
-            reason = outcome.removeprefix("retry:").removeprefix("fail:")
-            if not retry or wait is None:
-                log.error("alert to %s not delivered after %d attempt(s): %s", where, attempt, reason)
-                return False
-            log.info("alert to %s: %s; trying again in %g s", where, reason, wait)
-            sleep(wait)
-        return False  # pragma: no cover - the loop always returns
-    finally:
-        if own:
-            http.close()
+    # The text and the structured part quote check errors: masked like everything else that leaves.
+    body = redact(json.dumps(payload)).encode("utf-8")
+    waits = [*(BACKOFF_S if backoff is None else backoff), None]
+    for attempt, wait in enumerate(waits, start=1):
+        outcome = _try_once(url, body, timeout_s)
+        if outcome == "ok":
+            log.info("alert sent to %s", where)
+            return True
+        retry = outcome.startswith("retry:")
+        reason = outcome.removeprefix("retry:").removeprefix("fail:")
+        if not retry or wait is None:
+            log.error("alert to %s not delivered after %d attempt(s): %s", where, attempt, reason)
+            return False
+        log.info("alert to %s: %s; trying again in %g s", where, reason, wait)
+        sleep(wait)
+    return False  # pragma: no cover - the loop always returns
 
 
-def _try_once(http: requests.Session, url: str, payload: dict[str, Any], timeout_s: float) -> str:
+def _try_once(url: str, body: bytes, timeout_s: float) -> str:
     """"ok", "retry:<reason>" or "fail:<reason>"; the reason never quotes the URL."""
     try:
-        response = http.post(url, json=payload, timeout=timeout_s, allow_redirects=False,
-                             headers={"User-Agent": "posture-alerts"})
-    except (requests.ConnectionError, requests.Timeout) as exc:
-        return f"retry:{type(exc).__name__}"
-    except requests.RequestException as exc:
-        return f"fail:{type(exc).__name__}"
-    with response:
-        if 200 <= response.status_code < 300:
-            return "ok"
-        kind = "retry" if response.status_code in RETRY_STATUS else "fail"
-        return f"{kind}:HTTP {response.status_code}"
+        reply = call("POST", url, body=body, deadline_s=timeout_s, max_bytes=64 * 1024,
+                     headers={"User-Agent": "posture-alerts", "Content-Type": "application/json"})
+    except CallFailed as exc:
+        return f"retry:{'Timeout' if exc.timed_out else 'ConnectionError'}"
+    if 200 <= reply.status < 300:
+        return "ok"
+    kind = "retry" if reply.status in RETRY_STATUS else "fail"
+    return f"{kind}:HTTP {reply.status}"
 
 
 def safe_url(url: str) -> str:

@@ -31,7 +31,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from posture import __version__ as POSTURE_VERSION
-from posture.catalogue import Catalogue, load_catalogue
+from posture.catalogue import Catalogue, load_catalogue, load_data_yaml
 from posture.check import (
     Check,
     CheckContext,
@@ -83,7 +83,7 @@ __all__ = [
     # what it returns
     "Finding", "Severity", "Status", "Reference", "StaffSection", "WeaknessId", "WEAKNESS_IDS",
     "TypedDict", "NotRequired",  # to declare a check's `Facts`
-    "Catalogue", "load_catalogue", "action_ids", "reference",
+    "Catalogue", "load_catalogue", "action_ids", "reference", "load_data_yaml",
     # what it raises
     "CheckFailed", "Cancelled", "ToolMissing", "OutOfScope", "InputError", "ConfigError",
     # one part (a backup job, a policy source) that failed is its own error finding; all of them: CheckFailed

@@ -27,8 +27,8 @@ from posture.planner import build_plan
 from posture.runner import Event, RunFinished, Runner
 
 if TYPE_CHECKING:
-    from posture.history import History
     from posture.registry import Registry
+    from posture.store import Store as History
 
 log = logging.getLogger("posture.assess")
 STAFF_HAS_NO_JSON = "the staff edition has no JSON (it would carry the evidence)"
@@ -153,7 +153,8 @@ class AssessmentRun:
         self.published = published
         if self.history is not None:
             try:
-                self.history.record(results)
+                self.history.record(results, client=self.config.client_id,
+                                    schedule_days=self.config.scan_every_days)
                 published.recorded = True
             except PostureError as exc:
                 published.warnings.append(f"warning: the reports are written, but the run was not recorded: {exc}")

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from posture import signals
 from posture.errors import Cancelled, CheckFailed, InputError, ToolMissing
 from posture.evidence import read_limited
 from posture.models import Finding, Severity, StaffSection, Status
@@ -238,6 +239,14 @@ class CheckContext(Generic[OptionsT]):
             raise ToolMissing(tool, install_hint or f"apt-get install {tool}") from None
         except OSError as exc:
             raise CheckFailed(f"{tool} could not start: {exc.strerror}") from None
+        signals.track_child(proc.pid)  # a signal to posture stops this group too
+        try:
+            return self._wait(proc, tool, timeout_s, input_text, args)
+        finally:
+            signals.untrack_child(proc.pid)
+
+    def _wait(self, proc: subprocess.Popen[str], tool: str, timeout_s: float, input_text: str | None,
+              args: Sequence[str]) -> subprocess.CompletedProcess[str]:
         result: dict[str, str] = {}
 
         def communicate() -> None:

@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--fail-on", choices=SEVERITIES, default="high",
                       help="exit 1 when a problem at or above this severity is found (default: high)")
     scan.add_argument("--only", metavar="CHECKS", help="comma-separated check ids to run (others are skipped)")
-    scan.add_argument("--db", type=Path, help="history database (default: per-user data dir, or $POSTURE_DB)")
+    scan.add_argument("--db", help="history: an SQLite file or a postgresql:// DSN (default: $POSTURE_DB, else a "
+                      "file in the per-user data dir)")
     scan.add_argument("--no-history", action="store_true", help="neither read nor record run history")
     scan.add_argument("--strict-alerts", action="store_true", help="a failed alert makes the exit code 4")
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress, and only errors on stderr")
@@ -60,12 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = sub.add_parser("history", help="list the recorded runs of a config")
     history.add_argument("config", type=Path)
-    history.add_argument("--db", type=Path)
+    history.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
 
     diff = sub.add_parser("diff", help="compare two runs (run ids or results JSON files)")
     diff.add_argument("old")
     diff.add_argument("new")
-    diff.add_argument("--db", type=Path)
+    diff.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
     diff.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
     new = sub.add_parser("new-check", help="create a third-party check package that passes the conformance kit")
@@ -74,7 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     tui = sub.add_parser("tui", help="the interactive terminal UI")
     tui.add_argument("config", type=Path, nargs="?")
-    tui.add_argument("--db", type=Path)
+    tui.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
+
+    fleet = sub.add_parser("fleet", help="one roll-up of every client in the history (no scan is run)")
+    fleet.add_argument("--db", help="SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)")
+    fleet.add_argument("--out", type=Path, help="write posture-fleet.md and posture-fleet.html here "
+                       "(default: Markdown on stdout)")
     add_global_options(parser, sub)
     return parser
 
@@ -90,7 +96,28 @@ def _add_output_options(p: argparse.ArgumentParser, out_default: str = "the conf
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(verbose=args.verbose, quiet=getattr(args, "quiet", False))
+    if args.command == "tui":  # Textual owns the terminal; its run path redacts what it records
+        return _main(parser, args)
+    from posture import signals
+    from posture.redact import RedactingStream
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
+    restore_handlers = signals.install()  # SIGINT/TERM/HUP stop every tool and remove temporary files
+    try:
+        return _main(parser, args)
+    except Exception:  # a bug: its traceback is printed here, through the redaction, not after it
+        import traceback
+
+        traceback.print_exc()
+        return 1
+    finally:
+        restore_handlers()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    configure_logging(verbose=args.verbose, quiet=getattr(args, "quiet", False))  # onto the redacting stderr
     if not args.command:
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
@@ -101,9 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines():
             print(f"posture: {line}", file=sys.stderr)
         return int(exc.exit_code)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (posture.signals.Terminated)
+        from posture.signals import exit_status
+
         print("posture: interrupted; nothing was written", file=sys.stderr)
-        return ExitCode.INTERRUPTED
+        return exit_status(exc)
     except BrokenPipeError:
         return ExitCode.OK
 
@@ -127,8 +156,8 @@ def _formats(args: argparse.Namespace, default: Sequence[str]) -> list[str]:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from posture.assess import AssessmentRun, open_config
-    from posture.history import History
     from posture.progress import ProgressLine
+    from posture.store import open_store
 
     registry = _registry()
     config = open_config(args.config, registry)
@@ -138,7 +167,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
         unknown = only - set(config.enabled_checks)
         if unknown:
             raise UsageError(f"--only: not enabled in {args.config}: {', '.join(sorted(unknown))}")
-    history = None if args.no_history else History(args.db)
+    # Resolved (and so checked) before the scan: a bad report folder is a config error, not a lost run.
+    out_dir = args.out or config.resolve(config.report.out_dir)
+    history = None if args.no_history else open_store(args.db)
     run = AssessmentRun(config, registry, history=history, only=only)
     if history is not None and run.previous is None and run.history_note.startswith("could not"):
         print(f"posture: warning: {run.history_note}", file=sys.stderr)
@@ -155,7 +186,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     show.close()
     assert run.results is not None
     _say_what_is_incomplete(run.results)
-    published = run.publish(out_dir=args.out, formats=formats, audience=args.audience)
+    published = run.publish(out_dir=out_dir, formats=formats, audience=args.audience)
+    recorded = history is None or published.recorded
     for warning in published.warnings:
         print(f"posture: {warning}", file=sys.stderr)
     for path in published.reports:
@@ -164,7 +196,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     # A cron job that relies on the alert must hear that it was lost, even over "findings" or "incomplete".
     if published.alert_failed and args.strict_alerts:
         return ExitCode.OUTPUT
-    return code
+    # The README's table: 4 when the reports *or the history* could not be written (the reports are kept).
+    return ExitCode.OUTPUT if not recorded else code
 
 
 def _say_what_is_incomplete(assessment: Assessment) -> None:
@@ -204,6 +237,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     registry = _registry()
     config = load_checked(args.config, registry)
+    config.resolve(config.report.out_dir)  # refused here, as `scan` would refuse it
     print(f"{args.config}: OK ({config.mode} mode; checks: {', '.join(config.enabled_checks)})")
     for check_id in config.enabled_checks:
         check = registry.require(check_id)
@@ -272,10 +306,10 @@ def cmd_new_check(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     from posture.config import load_config
-    from posture.history import History
+    from posture.store import open_store
 
     config = load_config(args.config, _registry())
-    runs = History(args.db).runs(config.identity)
+    runs = open_store(args.db).runs(config.identity)
     if not runs:
         print(f"no recorded runs for {args.config}", file=sys.stderr)
         return ExitCode.OK
@@ -295,6 +329,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return run_diff(args)
 
 
+def cmd_fleet(args: argparse.Namespace) -> int:
+    from posture.fleet import run_fleet
+
+    return run_fleet(args)
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     from posture.tui.app import run_tui
 
@@ -304,6 +344,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 COMMANDS = {
     "scan": cmd_scan, "validate": cmd_validate, "init": cmd_init, "schema": cmd_schema, "checks": cmd_checks,
     "plan": cmd_plan, "history": cmd_history, "diff": cmd_diff, "tui": cmd_tui, "new-check": cmd_new_check,
+    "fleet": cmd_fleet,
 }
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,7 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol
 
@@ -27,10 +27,12 @@ from pydantic import (
     PrivateAttr,
     RootModel,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
 )
 
+from posture import redact
 from posture.errors import ConfigError, InputError
 from posture.yamlsrc import KeyPath, Located, dotted, load_yaml
 
@@ -147,6 +149,46 @@ class Incident(Strict):
     investigation_ended: date | None = Field(default=None, description="date the investigation concluded")
     residents_notified: date | None = Field(default=None, description="date the affected people were notified")
 
+    @field_validator("discovered")
+    @classmethod
+    def _discovered_plausible(cls, value: date) -> date:
+        return plausible_past_date(value)
+
+    @field_validator("determined", "investigation_ended", "residents_notified")
+    @classmethod
+    def _clock_dates_plausible(cls, value: date | None) -> date | None:
+        # Notification deadlines are counted from these: 9999-12-31 would overflow, 0001-01-01 is a typo.
+        # A planned date (the notice going out next week) is fine.
+        if value is not None and not EARLIEST_DATE <= value <= date.today() + timedelta(days=366):
+            raise ValueError(f"{value} is not a plausible date (from {EARLIEST_DATE} to a year from today)")
+        return value
+
+    @field_validator("first_compromise")
+    @classmethod
+    def _compromise_before_discovery(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is None:
+            return None
+        plausible_past_date(value)
+        discovered = info.data.get("discovered")
+        if isinstance(discovered, date) and value > discovered:
+            # It decides which snapshot the plan calls clean: a later date would pick one made after the attack.
+            raise ValueError(f"{value} is after incident.discovered ({discovered}); the compromise cannot "
+                             "start after it was discovered")
+        return value
+
+
+EARLIEST_DATE = date(1970, 1, 1)
+
+
+def plausible_past_date(value: date) -> date:
+    """A date that has happened, and not so long ago that it can only be a typo (0001-01-01)."""
+    # A day's grace: the consultant's clock may be a time zone ahead of the machine's.
+    if value > date.today() + timedelta(days=1):
+        raise ValueError(f"{value} is in the future; write the date it happened")
+    if value < EARLIEST_DATE:
+        raise ValueError(f"{value} is before {EARLIEST_DATE}; is the year mistyped?")
+    return value
+
 
 class Target(Strict):
     address: str = Field(min_length=1, description="IP address, CIDR range or hostname")
@@ -158,7 +200,8 @@ class Target(Strict):
     @classmethod
     def _plain_address(cls, value: str) -> str:
         # Addresses reach nmap's command line: only address characters, never options or shell syntax.
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.:\-/]*", value):
+        # A leading ':' is IPv6 ("::1"); a leading '-' (an nmap option) never passes.
+        if not re.fullmatch(r"[A-Za-z0-9:][A-Za-z0-9.:\-/]*", value):
             raise ValueError("must be an IP address, CIDR range or hostname")
         return value
 
@@ -187,7 +230,9 @@ class Scope(Strict):
             try:
                 ipaddress.ip_network(item, strict=False)
             except ValueError:
-                if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.\-]*", item):
+                # Only the characters of addresses, networks and names here; the ports check's scope
+                # parser decides what each spelling means (and refuses the ambiguous ones, located).
+                if not re.fullmatch(r"[A-Za-z0-9:][A-Za-z0-9.:\-/]*", item):
                     raise ValueError(f"{item!r} is not an address, network or hostname") from None
         return value
 
@@ -224,6 +269,11 @@ class Config(Strict):
     checks: dict[str, Any] = Field(default_factory=dict, description="one section per check, by check id")
     report: ReportSettings = ReportSettings()
     alerts: Alerts | None = None
+    # A shared history (PostgreSQL) holds many clients: this names the client; default: organization.name.
+    client: str = Field(default="", max_length=200, description="client id in a shared history (default: the "
+                        "organization's name)")
+    scan_every_days: int = Field(default=7, ge=1, le=366, description="how often this client is scanned; "
+                                 "`posture fleet` flags it when the last run is older")
 
     _path: Path = PrivateAttr(default=Path("posture.yaml"))
     _options: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
@@ -245,6 +295,10 @@ class Config(Strict):
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     @property
+    def client_id(self) -> str:
+        return self.client or self.organization.name
+
+    @property
     def mode(self) -> str:
         return "incident" if self.incident else "readiness"
 
@@ -264,6 +318,8 @@ class Config(Strict):
         devices live is refused, and a relative path whose file really lies outside the config's
         folder is read with a warning. See `_refuse_secret_places`.
         """
+        if _CONTROL_IN_PATH.search(str(relative)):  # a tab or newline in a path is a typo, NUL a crash
+            raise self._locate_value(str(relative), "a path cannot contain control characters (tab, newline, NUL...)")
         path = Path(relative).expanduser()
         resolved = path if path.is_absolute() else self.base_dir / path
         self._check_place(str(relative), path.is_absolute(), resolved)
@@ -323,6 +379,7 @@ SECRET_FOLDERS = ("/etc/sudoers.d", "/etc/ssl/private", "/proc", "/sys", "/dev")
 SECRET_FOLDER_NAMES = frozenset({".ssh", ".gnupg", ".aws", ".password-store"})
 SECRET_FILE_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".netrc", ".git-credentials", ".pgpass"})
 _SSH_HOST_KEY = re.compile(r"ssh_host_\w+_key")
+_CONTROL_IN_PATH = re.compile("[\x00-\x1f\x7f]")
 
 
 def _is_secret_place(real: Path) -> bool:
@@ -388,6 +445,7 @@ def config_and_problems(located: Located, registry: CheckSource) -> tuple[Config
     so one run shows the problems of every layer.
     """
     data = located.data
+    redact.remember_locations(data)  # a repository's password is masked wherever it shows up later
     if not isinstance(data, dict):
         return None, [located.error((), "the config must be a mapping of keys (version, organization, ...)")]
     problems: list[InputError] = []

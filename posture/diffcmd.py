@@ -41,14 +41,14 @@ def run_diff(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def load_side(spec: str, db: Path | None) -> Assessment:
+def load_side(spec: str, db: str | Path | None) -> Assessment:
     """A results file when `spec` names an existing file or looks like a path; otherwise a run id."""
     path = Path(spec)
     if path.is_file() or path.suffix.lower() == ".json" or "/" in spec or "\\" in spec:
         return load_results(path)
-    from posture.history import History
+    from posture.store import open_store
 
-    return History(db).get(spec)
+    return open_store(db).get(spec)
 
 
 def diff_document(old: Assessment, new: Assessment) -> dict[str, Any]:

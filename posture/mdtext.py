@@ -12,6 +12,8 @@ _EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _CODE_SPAN = re.compile(r"(`+)([^`]+?)\1")
 _LINE_START = re.compile(r"^(\s*)(\d*)([-+=>.)#])")
+_LIST_START = re.compile(r"^\s*(\d+[.)]|[-+=>]|#+)(\s|$)")
+_ANY_SPECIAL = re.compile(r"[\\*\[\]<~`_&]")  # any character _escape or a code span would act on
 
 
 def md(text: object) -> str:
@@ -21,14 +23,19 @@ def md(text: object) -> str:
     backtick is escaped. Hostile input can at most make a code span, never a link, HTML or a heading.
     """
     flat = " ".join(str(text).split())
+    if _ANY_SPECIAL.search(flat) is None:  # most titles and hostnames: nothing to escape inside the line
+        return _line_start(flat)
     out, last = [], 0
     for span in _CODE_SPAN.finditer(flat):
         out += [_escape(flat[last:span.start()]), span.group()]
         last = span.end()
     out.append(_escape(flat[last:]))
-    flat = "".join(out)
+    return _line_start("".join(out))
+
+
+def _line_start(flat: str) -> str:
     # Only where it would start a list, quote or heading: escape the punctuation, never a digit.
-    if re.match(r"^\s*(\d+[.)]|[-+=>]|#+)(\s|$)", flat):
+    if _LIST_START.match(flat):
         return _LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), flat, count=1)
     return flat
 

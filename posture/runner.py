@@ -22,6 +22,7 @@ from posture.check import Check, CheckContext, PreviousRun, Secrets
 from posture.config import Config
 from posture.errors import Cancelled, CheckFailed, ConfigError, InputError
 from posture.models import Assessment, CheckResult, CheckStatus, Finding, Mode
+from posture.redact import redact_tree
 
 log = logging.getLogger("posture.runner")
 
@@ -217,16 +218,17 @@ class Runner:
             return self._error(job, reason, duration)
         if job.ctx.cancel_event.is_set():
             return self._error(job, "cancelled before it finished", duration)
-        return CheckResult(
+        # Everything reports, history and alerts show comes from here: one redaction covers them all.
+        return redact_tree(CheckResult(
             job.check_id, job.check.meta.title, CheckStatus.OK, tuple(outcome),
             duration_s=round(duration, 3), facts=dict(job.ctx.facts), staff=job.ctx.staff,
-        )
+        ))
 
     def _error(self, job: _Job, reason: str, duration: float) -> CheckResult:
-        return CheckResult(
+        return redact_tree(CheckResult(
             job.check_id, job.check.meta.title, CheckStatus.ERROR, error=reason,
             duration_s=round(duration, 3), facts=dict(job.ctx.facts),
-        )
+        ))
 
     def _assessment(self, results: list[CheckResult], started: datetime) -> Assessment:
         config = self.config

@@ -16,21 +16,25 @@ from typing import Protocol, runtime_checkable
 from posture.entrypoints import load
 from posture.errors import UsageError
 from posture.models import Assessment
-from posture.safeio import write_all_atomically
+from posture.redact import redact
+from posture.safeio import Content, publish_run
 
 ENTRY_POINT_GROUP = "posture.reports"
 
 
 @runtime_checkable
 class Writer(Protocol):
-    """One report format. `render` returns the whole file; it must not write anything itself."""
+    """One report format. `render` returns the whole file (text, or bytes for a binary format such as PDF);
+    `stream` the same text in pieces, for large plans. Neither writes anything itself."""
 
     format: str  # the name in `report.formats` and `--format`, equal to the entry-point name
     consultant_only: bool  # True: never part of the staff edition (it would carry the evidence)
 
     def file_name(self, audience: str) -> str: ...
 
-    def render(self, assessment: Assessment, audience: str) -> str: ...
+    def render(self, assessment: Assessment, audience: str) -> str | bytes: ...
+
+    def stream(self, assessment: Assessment, audience: str) -> Iterable[str] | bytes: ...
 
 
 def formats() -> tuple[str, ...]:
@@ -60,8 +64,8 @@ def choose(requested: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-def render_all(assessment: Assessment, requested: Iterable[str], audience: str) -> dict[str, str]:
-    """Render every requested format in memory first: a failure writes nothing. File name → text."""
+def render_all(assessment: Assessment, requested: Iterable[str], audience: str) -> dict[str, str | bytes]:
+    """Render every requested format in memory first: a failure writes nothing. File name → content."""
     out = {}
     for fmt in dict.fromkeys(requested):
         w = writer(fmt)
@@ -72,10 +76,20 @@ def render_all(assessment: Assessment, requested: Iterable[str], audience: str) 
 
 
 def write_reports(assessment: Assessment, out_dir: Path, requested: Iterable[str], audience: str) -> list[Path]:
-    rendered = render_all(assessment, requested, audience)
-    return write_all_atomically({out_dir / name: text for name, text in rendered.items()})
+    """Stream every requested format into a new run folder (a 50,000-finding page is never one string in
+    memory), then publish the whole set at once (posture.safeio.publish_run): a failure writes nothing."""
+    chosen = [writer(fmt) for fmt in dict.fromkeys(requested)]  # an unknown format fails before any write
+    files: dict[str, Content] = {}
+    for w in chosen:
+        if audience == "staff" and w.consultant_only:
+            continue
+        content = w.stream(assessment, audience)
+        # Results written by older versions may still quote a repository's password: mask on the way out.
+        files[w.file_name(audience)] = content if isinstance(content, bytes) else (redact(c) for c in content)
+    return publish_run(out_dir, files)
 
 
 def render(fmt: str, assessment: Assessment, audience: str) -> str:
     """One format as text (the TUI's plan screen shows the Markdown writer's output)."""
-    return writer(fmt).render(assessment, audience)
+    text = writer(fmt).render(assessment, audience)
+    return text.decode("utf-8") if isinstance(text, bytes) else text

@@ -31,6 +31,12 @@ class CoreLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 core-schema booleans and no base-60 numbers."""
 
 
+# The same on libyaml when PyYAML has it: the pure-Python parser needs ~60 CPU-seconds for a 2 MB file of
+# a million list items, libyaml a few (bench/bench_config_size.py). Both give the same nodes and marks, and
+# the resolvers (which decide what is a boolean or a number) are the same Python ones.
+_CoreCLoader: Any = type("CoreCLoader", (yaml.CSafeLoader,), {}) if hasattr(yaml, "CSafeLoader") else None
+
+
 # PyYAML's own int and float patterns less their YAML 1.1 base-60 branch, which turns 06:17 into 377.
 _INT = re.compile(r"""^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$""")
 _FLOAT = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
@@ -44,11 +50,14 @@ def _core_resolvers() -> None:
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
         table[first] = [(tag, replaced.get(tag, regexp)) for tag, regexp in resolvers
                         if tag != "tag:yaml.org,2002:bool"]
-    CoreLoader.yaml_implicit_resolvers = table
-    CoreLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+    for loader in (CoreLoader, _CoreCLoader):
+        if loader is not None:
+            loader.yaml_implicit_resolvers = {first: list(entries) for first, entries in table.items()}
+            loader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
 
 
 _core_resolvers()
+_Loader: Any = _CoreCLoader or CoreLoader
 
 
 @dataclass
@@ -108,7 +117,7 @@ def load_yaml(path: Path, text: str | None = None) -> Located:
         text = read_text_limited(path)
     try:
         # The reader refuses control characters as soon as it is built, before any mark exists.
-        loader = CoreLoader(text)
+        loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
         raise _unreadable(exc, text, path) from None
     try:
@@ -116,9 +125,13 @@ def load_yaml(path: Path, text: str | None = None) -> Located:
         located = Located(path=path, data=None)
         located.data = _build(node, (), located, loader, set()) if node is not None else None
         return located
+    except yaml.reader.ReaderError as exc:  # libyaml reads as it parses
+        raise _unreadable(exc, text, path) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:  # libyaml's own limit, said the way the pure-Python path says it
+            raise InputError("YAML nested too deeply", path=path) from None
         raise InputError(
             f"invalid YAML: {problem}",
             path=path,
@@ -191,7 +204,7 @@ def _construct(node: yaml.Node, key_path: KeyPath, located: Located, loader: Cor
     # PyYAML builds a date, number or boolean straight from text that only looks like one, or is tagged
     # as one: 2026-02-30, `!!int ten`, `!!bool maybe`, an empty `!!float` end in Python errors, not YAMLErrors.
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except (ValueError, ArithmeticError, AttributeError, LookupError, TypeError) as exc:
         line, column = _mark(node)
         shown = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else node.tag
@@ -199,3 +212,25 @@ def _construct(node: yaml.Node, key_path: KeyPath, located: Located, loader: Cor
         why = f": {exc}" if type(exc) is ValueError else ""
         raise InputError(f"{shown!r} is not {_KINDS.get(kind, kind)}{why}", path=located.path, line=line,
                          column=column, key=dotted(key_path) or None) from None
+    refusal = _refused(value)
+    if refusal:
+        line, column = _mark(node)
+        raise InputError(refusal, path=located.path, line=line, column=column, key=dotted(key_path) or None)
+    return value
+
+
+# Written as escapes in a double-quoted string ("x\0", "\x1b"): a NUL ends a path early or crashes the
+# system call, and an escape sequence would be replayed onto the terminal that prints it. No setting needs one.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refused(value: Any) -> str | None:
+    if isinstance(value, (bytes, bytearray)):
+        return "binary values (!!binary) are not accepted; write the setting as text"
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        if found:
+            code = ord(found.group())
+            what = "a NUL byte" if code == 0 else f"the control character U+{code:04X}"
+            return f"contains {what}; settings are plain text"
+    return None

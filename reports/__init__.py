@@ -16,6 +16,7 @@ from posture.writers import render_all as _render_all
 from posture.writers import write_reports as _write_reports
 
 Renderer = Callable[[Assessment, str], str]
+Streamer = Callable[[Assessment, str], Iterable[str]]
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class RendererWriter:
     staff_file: str
     renderer: Renderer
     consultant_only: bool = False
+    # Pieces of the same file in order, for large plans: written as they come, never one string in memory.
+    streamer: Streamer | None = None
 
     def file_name(self, audience: str) -> str:
         return self.staff_file if audience == "staff" else self.consultant_file
@@ -34,8 +37,13 @@ class RendererWriter:
     def render(self, assessment: Assessment, audience: str) -> str:
         return self.renderer(assessment, audience)
 
+    def stream(self, assessment: Assessment, audience: str) -> Iterable[str]:
+        if self.streamer is None:
+            return [self.renderer(assessment, audience)]
+        return self.streamer(assessment, audience)
 
-def render_all(assessment: Assessment, requested: Iterable[str], audience: str) -> dict[str, str]:
+
+def render_all(assessment: Assessment, requested: Iterable[str], audience: str) -> dict[str, str | bytes]:
     return _render_all(assessment, requested, audience)
 
 

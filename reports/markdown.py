@@ -8,11 +8,13 @@ account names, evidence).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 
 from posture.catalogue import load_catalogue
 from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Phase, Severity, Status
 from posture.planner import WINDOW
 from reports import RendererWriter
+from reports.ports_inventory import render_ports
 from reports.text import cell, code_block, md
 
 AUDIENCES = ("consultant", "staff")
@@ -26,19 +28,25 @@ STAFF_ASSETS = "the affected devices"  # the staff edition's words for the compr
 
 
 def render(assessment: Assessment, audience: str = "consultant") -> str:
+    return "".join(chunks(assessment, audience))
+
+
+def chunks(assessment: Assessment, audience: str = "consultant") -> Iterator[str]:
+    """The plan piece by piece (the findings one at a time), for a writer that streams it to disk."""
     staff = audience == "staff"
-    out: list[str] = []
-    out += _header(assessment, staff)
-    out += _summary(assessment, staff)
-    out += _actions(assessment, staff)
-    out += _notifications(assessment)
-    out += _staff_sections(assessment) if staff else []
-    if not staff:
-        out += _drift(assessment)
-        out += _findings(assessment)
-        out += _checks(assessment)
-    out += _about(assessment, staff)
-    return "\n".join(out).rstrip() + "\n"
+    sections: list[Iterable[list[str]]] = [
+        [_header(assessment, staff)], [_summary(assessment, staff)], [_actions(assessment, staff)],
+        [_notifications(assessment)]]
+    if staff:
+        sections.append([_staff_sections(assessment)])
+    else:
+        sections += [[_drift(assessment)], _findings(assessment), [render_ports(assessment)], [_checks(assessment)]]
+    for section in sections:
+        for lines in section:
+            if lines:
+                yield "\n".join(lines) + "\n"
+    # The last section ends the file: no blank lines after it.
+    yield "\n".join(_about(assessment, staff)).rstrip() + "\n"
 
 
 def _header(a: Assessment, staff: bool) -> list[str]:
@@ -257,26 +265,23 @@ def _change_line(f: Finding) -> str:
     return f"- **{f.severity.value.upper()}** {md(f.title)}" + (f" · asset {md(f.asset)}" if f.asset else "")
 
 
-def _findings(a: Assessment) -> list[str]:
+def _findings(a: Assessment) -> Iterator[list[str]]:
     failing = sorted(a.failing, key=lambda f: (f.severity.rank, f.check, f.title))
-    out = ["## Findings", ""]
-    if not failing:
-        out += ["No problems found.", ""]
+    yield ["## Findings", ""] + (["No problems found.", ""] if not failing else [])
     new = set(a.drift.new) if a.drift else set()
     for severity in Severity:
         group = [f for f in failing if f.severity is severity]
         if not group:
             continue
-        out += [f"### {severity.value.capitalize()} ({len(group)})", ""]
+        yield [f"### {severity.value.capitalize()} ({len(group)})", ""]
         for f in group:
-            out += _finding(f, f.id in new, a)
+            yield _finding(f, f.id in new, a)
     if a.unchecked:
-        out += [f"### Could not be checked ({len(a.unchecked)})", "",
-                "These were not judged, so they are not known to be safe.", ""]
+        yield [f"### Could not be checked ({len(a.unchecked)})", "",
+               "These were not judged, so they are not known to be safe.", ""]
         for f in a.unchecked:
-            out += _finding(f, False, a)
-    out += _passes(a)
-    return out
+            yield _finding(f, False, a)
+    yield _passes(a)
 
 
 def _finding(f: Finding, is_new: bool, a: Assessment) -> list[str]:
@@ -340,4 +345,4 @@ def _about(a: Assessment, staff: bool) -> list[str]:
     ]
 
 
-WRITER = RendererWriter("markdown", "posture-plan.md", "posture-plan-staff.md", render)
+WRITER = RendererWriter("markdown", "posture-plan.md", "posture-plan-staff.md", render, streamer=chunks)

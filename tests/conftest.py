@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from posture.registry import Registry, default_registry
+
+if TYPE_CHECKING:
+    from tests.pgserver import PgServer
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -41,3 +46,14 @@ def _isolated_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     db = tmp_path_factory.mktemp("history") / "history.sqlite"
     monkeypatch.setenv("POSTURE_DB", str(db))
     return db
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PgServer]:
+    """One real PostgreSQL server for the session (initdb in a temp folder, 127.0.0.1), stopped at the end."""
+    from tests.pgserver import SERVER_TOOLS, add_to_path, running_postgres
+
+    add_to_path()
+    need_tools(*SERVER_TOOLS)
+    with running_postgres() as server:
+        yield server

@@ -26,6 +26,7 @@ from checks.backups.options import BorgJob
 from checks.backups.tools import integrity_check, read_secret_file, scrub, tool_message
 from posture.api import CheckContext, CheckFailed, InputError
 
+MAX_SIZE_BYTES = 2**60  # one exbibyte
 INSTALL_HINT = "apt-get install borgbackup (or see https://www.borgbackup.org)"
 ASKED = ("BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK", "BORG_RELOCATED_REPO_ACCESS_IS_OK")
 ENCRYPTED_MODES = ("repokey", "keyfile")  # and their -blake2 variants; "none" and "authenticated*" are not
@@ -86,6 +87,13 @@ def parse_info(data: Any, text: str, path: Path | str) -> BorgRepo:
     stats = cache.get("stats") if isinstance(cache, dict) else None
     if isinstance(stats, dict):
         repo.stats = {k: v for k, v in stats.items() if isinstance(v, int) and not isinstance(v, bool)}
+        for key, value in repo.stats.items():
+            # JSON integers have no limit; a size past an exabyte is damage or a forgery, and would
+            # overflow the float arithmetic that turns it into words.
+            if not 0 <= value <= MAX_SIZE_BYTES:
+                raise located_error(text, path, ("cache", "stats", key),
+                                    f"{key} = {str(value)[:24]}{'…' if len(str(value)) > 24 else ''} is not a "
+                                    f"plausible size (0 to {MAX_SIZE_BYTES:,} bytes)")
     return repo
 
 

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from importlib import resources
 
-import yaml
+from posture.api import load_data_yaml
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Figures:
 
 @functools.cache
 def load_figures() -> Figures:
-    raw = yaml.safe_load(resources.files("checks.backups").joinpath("rules.yaml").read_text(encoding="utf-8"))
+    raw = load_data_yaml(resources.files("checks.backups").joinpath("rules.yaml").read_text(encoding="utf-8"))
     return Figures(
         default_rpo_hours=float(raw["freshness"]["default_rpo_hours"]),
         weekly_hours=float(raw["freshness"]["weekly_hours"]),

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 from checks.backups.evidence import Offsite
 from checks.backups.figures import Figures, load_figures
+from posture.redact import location_secrets, redact
 
 _SCP_STYLE = re.compile(r"^(?:[^@/:]+@)?(?P<host>\[[^\]]+\]|[^@/:\[\]]+):")  # borg's user@host:path
-_URL_PASSWORD = re.compile(r"(?P<user>://[^/@:\s]*):[^/@\s]*@")
 _OCTAL = re.compile(r"\\([0-7]{3})")
 
 
@@ -29,13 +29,17 @@ class Mount:
 
 
 def mask_password(location: str) -> str:
-    """rest:https://user:secret@host/ → rest:https://user:***@host/ (shown in evidence, never the secret)."""
-    return _URL_PASSWORD.sub(r"\g<user>:***@", location)
+    """rest:https://user:secret@host/ → rest:https://user:***@host/ (shown in evidence, never the secret).
+
+    Every form restic and borg accept (sftp:user:pw@host:path, e-mail user names, `@` or `/` in the
+    password...) is handled by posture.redact."""
+    return redact(location)
 
 
 def url_password(location: str) -> str | None:
-    match = re.search(r"://[^/@:\s]*:(?P<pw>[^/@\s]*)@", location)
-    return match.group("pw") if match and match.group("pw") else None
+    """The first secret written in a repository string, or None."""
+    found = location_secrets(location)
+    return found[0] if found else None
 
 
 def parse_mounts(text: str) -> list[Mount]:

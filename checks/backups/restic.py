@@ -12,10 +12,11 @@ from typing import Any
 
 from checks.backups.evidence import Integrity, Snapshot
 from checks.backups.jsonfile import located_error, parse_json, parse_time
-from checks.backups.offsite import local_path, url_password
+from checks.backups.offsite import local_path
 from checks.backups.options import ResticJob
 from checks.backups.tools import integrity_check, read_secret_file, tool_message
 from posture.api import CheckContext, CheckFailed, InputError, KeyPath
+from posture.redact import location_secrets
 
 INSTALL_HINT = "apt-get install restic (or see https://restic.net)"
 LIVE_OUTPUT = "restic snapshots --json output"
@@ -70,7 +71,8 @@ def _size(item: dict[str, Any]) -> int | None:
     # restic 0.17+ records a summary per snapshot; older versions do not.
     summary = item.get("summary")
     total = summary.get("total_bytes_processed") if isinstance(summary, dict) else None
-    return total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None
+    plausible = isinstance(total, int) and not isinstance(total, bool) and 0 <= total <= 2**60  # ≤ 1 EiB
+    return total if plausible else None
 
 
 def environment(job: ResticJob, ctx: CheckContext) -> tuple[dict[str, str], list[str]]:
@@ -90,9 +92,7 @@ def environment(job: ResticJob, ctx: CheckContext) -> tuple[dict[str, str], list
         env["RESTIC_PASSWORD_FILE"] = str(path)
     elif job.password_command:
         env["RESTIC_PASSWORD_COMMAND"] = job.password_command
-    url_secret = url_password(job.repository)
-    if url_secret:
-        secrets.append(url_secret)
+    secrets += location_secrets(job.repository)
     return env, secrets
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from checks.backups.evidence import Integrity
 from posture.api import CheckContext, CheckFailed
+from posture.redact import redact, remember
 
 MAX_SECRET_BYTES = 4096
 # Progress and prompt lines that explain nothing (restic's phases, borg's failed attempt to ask for a passphrase).
@@ -22,10 +23,12 @@ def read_secret_file(path: Path, what: str) -> str:
     try:
         if path.stat().st_size > MAX_SECRET_BYTES:
             raise CheckFailed(f"{what} {path} is larger than {MAX_SECRET_BYTES} bytes; is it the right file?")
-        return path.read_text(encoding="utf-8").rstrip("\r\n")
+        secret = path.read_text(encoding="utf-8").rstrip("\r\n")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not readable as UTF-8 text"
         raise CheckFailed(f"cannot read {what} {path}: {reason}") from None
+    remember(secret)  # masked in every message, report and log from now on
+    return secret
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
@@ -36,7 +39,7 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
         if len(secret) < 4:
             return "(the tool's message is withheld: it could contain the password)"
         text = text.replace(secret, "***")
-    return text
+    return redact(text)
 
 
 def tool_message(proc: subprocess.CompletedProcess[str], secrets: Iterable[str], limit: int = 3) -> str:

@@ -20,11 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-import requests
-import urllib3
-
 from posture.api import POSTURE_VERSION as posture_version
 from posture.api import Cancelled
+from posture.webcall import CallFailed, call
 
 PREFIX_LENGTH = 5
 CONNECT_TIMEOUT_S = 3.0
@@ -63,21 +61,20 @@ class RangeClient:
     """The Pwned Passwords range API over one shared session."""
 
     def __init__(self, api_url: str, *, timeout_s: float, retries: int, backoff_s: float,
-                 cancel_event: threading.Event | None = None, session: requests.Session | None = None) -> None:
+                 cancel_event: threading.Event | None = None) -> None:
         self.api_url = api_url if api_url.endswith("/") else api_url + "/"
-        self.timeout_s = timeout_s
+        self.timeout_s = timeout_s  # wall-clock, per request: a dripping server cannot stretch it
         self.retries = retries
         self.backoff_s = backoff_s
         self.cancel_event = cancel_event or threading.Event()
-        self.session = session or requests.Session()
-        self.session.headers.update({"User-Agent": USER_AGENT, "Add-Padding": "true"})
+        self.headers = {"User-Agent": USER_AGENT, "Add-Padding": "true"}
         self.stats = LookupStats()
         # Set when the API could not be reached at all (no network, DNS, nothing listening): the other
         # prefixes are not tried, so a machine with no internet fails in seconds, not minutes.
         self.unreachable: str | None = None
 
     def close(self) -> None:
-        self.session.close()
+        """Nothing is kept open between requests (each one has its own deadline)."""
 
     def lookup_all(self, hashes: Iterable[str], progress: ProgressFn | None = None) -> dict[str, BreachResult]:
         """Results by full SHA-1, one request per distinct prefix."""
@@ -138,30 +135,24 @@ class RangeClient:
     def _get(self, prefix: str) -> str:
         self.stats.requests += 1
         try:
-            # A short connect timeout: a machine with no route out must not wait the whole read timeout.
-            timeout = (min(CONNECT_TIMEOUT_S, self.timeout_s), self.timeout_s)
-            with self.session.get(self.api_url + prefix, timeout=timeout, stream=True) as response:
-                if response.status_code == 429 or response.status_code >= 500:
-                    raise _Retryable(f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After")))
-                if response.status_code != 200:
-                    raise BreachLookupError(f"HTTP {response.status_code} from the range API")
-                body = bytearray()
-                for chunk in response.iter_content(65536):
-                    body += chunk
-                    if len(body) > MAX_RANGE_BYTES:
-                        raise BreachLookupError("the range API answer is far too large")
-        except requests.ConnectTimeout:
-            raise _Unreachable(f"could not connect to {self._host()} within {CONNECT_TIMEOUT_S:g} s") from None
-        except requests.Timeout:
-            raise _Retryable("timed out") from None
-        except requests.ConnectionError as exc:
-            if _could_not_connect(exc):
-                raise _Unreachable(f"could not connect to {self._host()}"
-                                   + (" (its name does not resolve)" if _no_dns(exc) else "")) from None
-            raise _Retryable("the connection broke") from None
-        except requests.RequestException as exc:
-            raise BreachLookupError(f"request failed ({type(exc).__name__})") from None
-        return body.decode("utf-8", errors="replace")
+            # A short connect timeout: a machine with no route out must not wait the whole timeout.
+            reply = call("GET", self.api_url + prefix, deadline_s=self.timeout_s, headers=self.headers,
+                         max_bytes=MAX_RANGE_BYTES, connect_timeout_s=CONNECT_TIMEOUT_S)
+        except CallFailed as exc:
+            if "too large" in str(exc):
+                raise BreachLookupError("the range API answer is far too large") from None
+            if exc.not_connected:
+                within = f" within {min(CONNECT_TIMEOUT_S, self.timeout_s):g} s" if exc.timed_out else ""
+                raise _Unreachable(f"could not connect to {self._host()}{within}"
+                                   + (" (its name does not resolve)" if exc.no_dns else "")) from None
+            raise _Retryable("timed out" if exc.timed_out else "the connection broke") from None
+        if reply.status == 429 or reply.status >= 500:
+            raise _Retryable(f"HTTP {reply.status}", _retry_after(reply.headers.get("Retry-After")))
+        if 300 <= reply.status < 400:  # never followed: the prefix goes to the configured host only
+            raise BreachLookupError(f"HTTP {reply.status}: the range API redirected elsewhere; not followed")
+        if reply.status != 200:
+            raise BreachLookupError(f"HTTP {reply.status} from the range API")
+        return reply.body.decode("utf-8", errors="replace")
 
 
 class _Retryable(Exception):
@@ -172,17 +163,6 @@ class _Retryable(Exception):
 
 class _Unreachable(_Retryable):
     """Nothing answered at all: tried once more, then the whole look-up stops."""
-
-
-def _could_not_connect(exc: requests.ConnectionError) -> bool:
-    """A connection that never opened (refused, no route, no DNS), not one that broke mid-answer."""
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, urllib3.exceptions.NewConnectionError) or "Failed to establish" in str(exc)
-
-
-def _no_dns(exc: requests.ConnectionError) -> bool:
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return type(reason).__name__ == "NameResolutionError" or "resolve" in str(exc).lower()
 
 
 def _retry_after(value: str | None) -> float | None:

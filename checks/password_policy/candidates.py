@@ -8,6 +8,7 @@ file name the line and never quote it.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,10 +65,34 @@ def parse_candidates(raw: bytes, path: str | Path) -> list[Candidate]:
                 raise InputError(f"the label is longer than {MAX_LABEL_LENGTH} characters", path=path, line=number)
             if not password:
                 raise InputError("nothing after the tab: the password is missing", path=path, line=number)
+            if not reads_as_label(label, password):
+                label = f"line {number}"  # never print what may be (part of) a password as its label
         else:
             label, password = f"line {number}", line
         out.append(Candidate(label, password))
     return unique_labels(out)
+
+
+# Account names and descriptions: letters, spaces and the separators of user and host names. Digits are
+# accepted with a space, `@` or `\` beside them ("PC 07", DOMAIN\jsmith2, j.smith2@corp.com).
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+_LABEL_CHARS = re.compile(r"[^\W_]+(?:[ ._\-@'\\()][^\W_]*)*")
+
+
+def reads_as_label(label: str, password: str) -> bool:
+    """Whether the text before the tab can be shown as a label.
+
+    A reversed line (`password<TAB>label`) or a password with a tab in it would otherwise print the
+    password, or its first part, as the label. Anything shaped like a password (symbols; digits run into
+    letters; no space where the other side has one) is shown as "line N" instead.
+    """
+    if not _LABEL_CHARS.fullmatch(label):
+        return False
+    if "@" in label and not _EMAIL.fullmatch(label):  # P@ss is a password; jo@corp.com an account
+        return False
+    if any(ch.isdigit() for ch in label) and not any(sep in label for sep in " @\\"):
+        return False
+    return not (" " in password.strip() and " " not in label)
 
 
 def unique_labels(candidates: Iterable[Candidate]) -> list[Candidate]:

@@ -26,8 +26,8 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from checks.password_policy.policy import Composition, PatternLimits, Policy
 from checks.password_policy.strength import Strength, estimate
 
-MAX_SCORED = 250  # zxcvbn takes a few ms each; the weakest are among the simplest anyway
-MAX_DATED = 40  # and the shortest few built on the year, for the rotation example
+MAX_SCORED = 40  # zxcvbn takes a few ms each; the weakest are among the least decorated anyway
+MAX_DATED = 12  # and the shortest few built on the year, for the rotation example
 DEFAULT_MAX_LENGTH = 128
 ASSUMED_COMPLEXITY = Composition(min_classes=3, describe="three of the four character types (assumed)")
 SEASONS = ("winter", "winter", "spring", "spring", "spring", "summer", "summer", "summer", "fall", "fall", "fall",
@@ -179,6 +179,12 @@ def context_terms(words: Iterable[str], organization: str = "") -> list[str]:
 
 def generate(rules: Rules, context: Sequence[str], now: datetime) -> list[str]:
     """Candidates in rough order of simplicity, each accepted by `rules`."""
+    return list(_decorated(rules, context, now))
+
+
+def _decorated(rules: Rules, context: Sequence[str], now: datetime) -> dict[str, int]:
+    """Each accepted candidate, in generation order, with how many characters were added to its word(s):
+    the cheap guide to which few are worth zxcvbn's time (a bare or doubled word beats a decorated one)."""
     year = str(now.year)
     season = SEASONS[now.month - 1]
     words = list(dict.fromkeys([*context, season, MONTHS[now.month - 1], *COMMON_BASES, "spring", "summer",
@@ -188,21 +194,23 @@ def generate(rules: Rules, context: Sequence[str], now: datetime) -> list[str]:
     suffixes = ["", "1", "!", "1!", "12", "123", "123!", "1234", "12345", "!1", year[2:], year[2:] + "!", year,
                 year + "!", "@" + year, year + "#", year + "$", "#1", "!@#", "123456", "123456!", "1234567890",
                 "1234567890!", year + "!!", "!" + year]
-    out: dict[str, None] = {}
+    out: dict[str, int] = {}
     forms = [_forms(base) for base in bases]
     for suffix in suffixes:  # simplest decoration first, so the first few hundred span every word
         for kind in range(4):
             for variants in forms:
-                if not variants[kind]:
+                form = variants[kind]
+                if not form:
                     continue
-                for candidate in _padded(variants[kind], suffix, rules.min_length):
+                for candidate in _padded(form, suffix, rules.min_length):
                     if candidate not in out and accepts(rules, candidate, context):
-                        out[candidate] = None
+                        added = len(candidate) - len(form)
+                        out[candidate] = len(suffix) if added and candidate.startswith(form * 2) else added
     for filler in ("a", "1", "!"):  # repeats, if nothing stops them
         candidate = ("A" if filler == "a" else "") + filler * max(rules.min_length, 8) + "1!"
         if accepts(rules, candidate, context):
-            out[candidate] = None
-    return list(out)
+            out[candidate] = len(candidate)
+    return out
 
 
 def _forms(word: str) -> list[str]:
@@ -246,11 +254,13 @@ def weakest_accepted(rules: Rules, context: Sequence[str], now: datetime, *, exc
                      keep: int = 3) -> WeakestResult:
     """Score the accepted candidates and keep the `keep` weakest; never one equal to an `exclude` password."""
     excluded = {p.casefold() for p in exclude}
-    candidates = [c for c in generate(rules, context, now) if c.casefold() not in excluded]
+    decorated = {c: n for c, n in _decorated(rules, context, now).items() if c.casefold() not in excluded}
+    candidates = list(decorated)
     order = {c: i for i, c in enumerate(candidates)}  # generation order: simplest patterns first
-    chosen = candidates[:MAX_SCORED]
+    # zxcvbn takes milliseconds a password: only the least decorated few are scored.
+    chosen = sorted(candidates, key=lambda c: (decorated[c], order[c]))[:MAX_SCORED]
     year = str(now.year)
-    dated = [c for c in sorted(candidates, key=lambda c: (len(c), order[c])) if year in c][:MAX_DATED]
+    dated = sorted((c for c in candidates if year in c), key=lambda c: (len(c), decorated[c], order[c]))[:MAX_DATED]
     scores = {c: estimate(c, context) for c in dict.fromkeys(chosen + dated)}
     weakest_first = sorted(scores, key=lambda c: (scores[c].guesses_log10, len(c), order[c]))
     examples = [Example(c, scores[c]) for c in weakest_first]

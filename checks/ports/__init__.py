@@ -6,16 +6,18 @@ It scans `scope.targets` minus `scope.exclude` with the real nmap, reads nmap XM
 
 The config never passes nmap arguments; `profile` picks them (exact lists in `PROFILES`):
 
-    quick     nmap -sS|-sT -n -T4 --top-ports 100
-    standard  nmap -sS|-sT -n -T4 --top-ports 1000 -sV
-    thorough  nmap -sS|-sT -n -T4 -p- -sV       and, as root, nmap -sU -n -T4 --top-ports 50 -sV
+    quick     nmap -sS|-sT [-sU] -p T:<top 100 + table>,U:<table> --script <exposure scripts> -n -T4
+    standard  the same with the top 1000 and -sV
+    thorough  nmap -sS|-sT -n -T4 -p- -sV --script ...   and, as root, nmap -sU --top-ports 50 -sV --script ...
 
 -sS (SYN scan) as root, -sT (connect scan) otherwise. `ports:` replaces the port selection with
 `-p <ports>`. Every run also gets `--stats-every 2s -oX <file> -iL -` (addresses on stdin; plus `-Pn` with
 `assume_up`, `--host-timeout` with `host_timeout_s`, `-6` for IPv6 addresses); see `profiles`.
 
-Modules: options (the config section), profiles (nmap arguments), scope (what may be scanned),
-scanner (running nmap), nmapxml (reading its XML safely), services (the risk table), judge (findings).
+Modules: options (the config section), profiles (nmap arguments), addresses (one reading of an
+address), scope (what may be scanned), scanner (running nmap), nmapxml (reading nmap/masscan XML
+safely), services (the risk table), versions (what software, how sure), judge (findings), inventory
+(what the plan says was scanned and seen).
 """
 
 from checks.ports.check import PortsCheck

@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+from checks.ports.inventory import inventory, scanned_summary
 from checks.ports.judge import Judge, merge
 from checks.ports.nmapxml import ScanRun, read_nmap_xml
 from checks.ports.options import PortsOptions
-from checks.ports.profiles import DEFAULT_TIMEOUT_S, nmap_passes
+from checks.ports.profiles import DEFAULT_TIMEOUT_S, TablePorts, nmap_passes
 from checks.ports.scanner import PassResult, find_nmap, run_pass, running_as_root
 from checks.ports.scope import IPAddress, ResolvedScope, Scope
 from checks.ports.services import load_services
@@ -78,33 +79,55 @@ class PortsCheck(Check[PortsOptions]):
             facts["live_scan"] = "off (live_scan: false): only the imported files were judged"
         ctx.raise_if_cancelled()
         runs += [(run, set()) for run in self._imports]
-        facts["imports"] = [{"file": r.source, "scanner": r.scanner, "nmap_version": r.version, "args": r.args,
-                             "started": r.started.isoformat() if r.started else None, "hosts": len(r.hosts)}
+        facts["imports"] = [{"file": r.source, "scanner": r.tool, "nmap_version": r.version, "args": r.args,
+                             "started": r.started.isoformat() if r.started else None, "hosts": len(r.hosts),
+                             "ports_scanned": r.scanned_ports}
                             for r in self._imports]
         views, refused = merge(resolved, runs)
-        judge = Judge(ctx.config, load_services(), ctx.previous)
+        table = load_services()
+        judge = Judge(ctx.config, table, ctx.previous)
         findings = [judge.refusal(r) for r in resolved.refusals + refused]
+        findings += [judge.discovery_only(run) for run in self._imports if not run.scanned_ports]
         for view in views:
             findings += judge.host(view)
         facts["refused"] = [f"{r.subject}: {r.reason}" for r in resolved.refusals + refused]
         facts["excluded"] = len(resolved.excluded)
         facts["hosts_up"] = sum(v.up for v in views)
-        facts["hosts_down"] = [str(v.address) for v in views if not v.up]
+        facts["hosts_down"] = [str(v.address) for v in views if not v.up and v.single_host]
+        facts["range_addresses_silent"] = sum(not v.up and not v.single_host for v in views)
         facts["open_ports"] = sum(len(v.open_ports) for v in views)
         facts["failing"] = sum(f.status is Status.FAIL for f in findings)
-        if not views and not findings:
-            raise CheckFailed("nothing was scanned or imported: every target was excluded")
+        facts["scan"] = scanned_summary(options, facts, self._imports)
+        facts["inventory"] = inventory(views, table)
+        if not findings:
+            raise CheckFailed(self._nothing_judged(resolved, runs))
         ctx.progress(1.0, f"{len(views)} hosts judged, {facts['open_ports']} open ports")
         return findings
+
+    @staticmethod
+    def _nothing_judged(resolved: ResolvedScope, runs: list[tuple[ScanRun, set[IPAddress]]]) -> str:
+        """Why there is nothing to report, in the words that fit (never 'no problems')."""
+        if not runs:
+            if resolved.excluded and not resolved.addresses:
+                return "nothing was scanned or imported: every target was excluded by scope.exclude"
+            return "nothing was scanned or imported"
+        if not any(run.hosts for run, _ in runs):
+            return "the scans and imported files list no host at all, so no port was judged"
+        return ("no address of the targets answered (every host in the scans and files is down or an address of "
+                "a range that did not reply), so no port was judged")
 
     def _live(self, ctx: CheckContext, options: PortsOptions, resolved: ResolvedScope) -> list[PassResult]:
         nmap = find_nmap()
         root = running_as_root()
+        services = load_services()
+        tcp, udp = services.scan_ports
+        table = TablePorts(tcp, udp, services.scripts)
         families: dict[int, list[IPAddress]] = {}
         for address in resolved.addresses:
             families.setdefault(address.version, []).append(address)
         plans = [(addresses, nmap_passes(options.profile, ports=options.ports, root=root, ipv6=family == 6,
-                                         assume_up=options.assume_up, host_timeout_s=options.host_timeout_s))
+                                         assume_up=options.assume_up, host_timeout_s=options.host_timeout_s,
+                                         table=table, nmap=nmap))
                  for family, addresses in sorted(families.items())]
         total = sum(len(addresses) * len(passes) for addresses, passes in plans)
         budget = options.timeout_s or DEFAULT_TIMEOUT_S[options.profile]
@@ -133,8 +156,10 @@ class PortsCheck(Check[PortsOptions]):
             "nmap_version": results[0].run.version if results else "",
             "nmap_args": [" ".join(("nmap", *r.nmap_pass.args, "-oX", "<xml>", "-iL", "-")) for r in results],
             "scan_type": "SYN (-sS, as root)" if root else "TCP connect (-sT, not root)",
-            "udp": "top 50 UDP ports scanned" if any(r.nmap_pass.uses_udp for r in results) else
-                   ("not scanned: UDP needs root" if options.profile == "thorough" else "not in this profile"),
+            "udp": "; ".join(r.nmap_pass.ports_text for r in results if r.nmap_pass.uses_udp) or
+                   "not scanned: UDP needs root (raw sockets)",
+            "ports_scanned": [r.nmap_pass.ports_text for r in results],
+            "scripts": list(services.scripts) if any("--script" in r.nmap_pass.args for r in results) else [],
             "addresses_scanned": len(addresses_all),
             "scanned": addresses_all if len(addresses_all) <= _LISTED_ADDRESSES else "too many to list",
             "nmap_warnings": [w for r in results for w in r.warnings][:20],

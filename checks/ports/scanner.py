@@ -25,6 +25,7 @@ from typing import Any
 from checks.ports.nmapxml import ScanRun, parse_nmap_xml
 from checks.ports.profiles import NmapPass
 from checks.ports.scope import IPAddress
+from posture import signals
 from posture.api import CheckContext, CheckFailed, InputError, ToolMissing
 
 log = logging.getLogger("checks.ports")
@@ -113,6 +114,7 @@ def run_pass(
     handle, name = tempfile.mkstemp(prefix="posture-nmap-", suffix=".xml")
     os.close(handle)
     xml_path = Path(name)
+    signals.track_temp(xml_path)  # removed even when a signal ends posture mid-scan
     try:
         args = [nmap, *nmap_pass.args, "-oX", str(xml_path), "-iL", "-"]
         progress = _Progress(ctx, progress_total, progress_done, label)
@@ -134,6 +136,7 @@ def run_pass(
             raise CheckFailed("nmap finished but wrote no results" + _tail(warnings))
     finally:
         xml_path.unlink(missing_ok=True)
+        signals.untrack_temp(xml_path)
     try:
         run = parse_nmap_xml(data, source="live scan")
     except InputError as exc:

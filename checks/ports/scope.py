@@ -16,10 +16,9 @@ import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from checks.ports.addresses import AddressError, IPAddress, IPNetwork, normalise, parse_network, special_range
 from posture.api import CheckFailed, Config, ConfigError, InputError, Target
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str], list[str]]
 
 MAX_ADDRESSES = 65_536  # a /16: more than any small business has, and a scan that finishes
@@ -40,9 +39,9 @@ def never_a_host(address: IPAddress) -> str:
         return "the unspecified address"
     if isinstance(address, ipaddress.IPv4Address) and address == ipaddress.IPv4Address("255.255.255.255"):
         return "the broadcast address"
-    if address.is_reserved:
+    if address.is_reserved and not address.is_loopback:  # ::1 sits inside IPv6's reserved ::/8
         return "a reserved address"
-    return ""
+    return special_range(address)
 
 
 @dataclass(frozen=True)
@@ -85,6 +84,7 @@ class ResolvedScope:
 
     def target_for(self, address: IPAddress) -> tuple[TargetSpec | None, str]:
         """The target an (imported) address belongs to, or None and why it is out of scope."""
+        address = normalise(address)
         spec = self.addresses.get(address)
         if spec is not None:
             return spec, ""
@@ -135,7 +135,11 @@ class Scope:
         total = 0
         for index, target in enumerate(scope.targets):
             key = ("scope", "targets", index, "address")
-            network = _as_network(target.address)
+            try:
+                network = parse_network(target.address)
+            except AddressError as exc:
+                problems.append(config.locate(key, str(exc)))
+                continue
             if network is None:
                 if not _HOSTNAME.fullmatch(target.address) or _NUMERIC.fullmatch(target.address):
                     problems.append(config.locate(key, f"{target.address!r} is not an IP address, CIDR network "
@@ -158,8 +162,12 @@ class Scope:
                                                                 f"the limit is {MAX_ADDRESSES:,}"))
         exclude: list[IPNetwork] = []
         names: list[str] = []
-        for item in scope.exclude:
-            network = _as_network(item)
+        for index, item in enumerate(scope.exclude):
+            try:
+                network = parse_network(item)
+            except AddressError as exc:
+                problems.append(config.locate(("scope", "exclude", index), str(exc)))
+                continue
             if network is None:
                 names.append(item.rstrip(".").lower())
             else:
@@ -174,7 +182,7 @@ class Scope:
         result = ResolvedScope(authorized=bool(self.authorization), exclude_networks=list(self.exclude))
         for name in self.exclude_names:
             try:
-                result.excluded.update(ipaddress.ip_address(a) for a in resolve(name))
+                result.excluded.update(normalise(ipaddress.ip_address(a)) for a in resolve(name))
             except (OSError, ValueError) as exc:
                 raise CheckFailed(f"scope.exclude names {name!r}, which does not resolve ({_why(exc)}); "
                                   "without its address the exclusion cannot be guaranteed, so nothing was "
@@ -187,7 +195,8 @@ class Scope:
                 continue
             assert spec.hostname is not None
             try:
-                addresses = sorted({ipaddress.ip_address(a) for a in resolve(spec.hostname)}, key=_sort_key)
+                addresses = sorted({normalise(ipaddress.ip_address(a)) for a in resolve(spec.hostname)},
+                                   key=_sort_key)
             except (OSError, ValueError) as exc:
                 result.refusals.append(Refusal(spec.hostname, f"{spec.hostname}/unresolved",
                                                f"it does not resolve ({_why(exc)})", spec))
@@ -214,13 +223,6 @@ def resolve_hostname(name: str) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def _as_network(text: str) -> IPNetwork | None:
-    try:
-        return ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return None
-
-
 def _network_problem(network: IPNetwork, target: Target, authorized: bool) -> str:
     if network.num_addresses == 1:
         return permission_problem(network.network_address, target, authorized)
@@ -229,6 +231,9 @@ def _network_problem(network: IPNetwork, target: Target, authorized: bool) -> st
             return permission_problem(address, target, authorized)
     if network.is_multicast or network.is_reserved or network.is_unspecified:
         return "is not a network of hosts"
+    special = special_range(network.network_address)
+    if special:
+        return f"is {special}"
     return ""
 
 

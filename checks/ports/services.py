@@ -4,6 +4,8 @@ A port is matched by what version detection recognised first (product, then serv
 its well-known port number only when nmap merely guessed the name from its port table: an HTTP
 server that happens to listen on 23 is not Telnet. That way the table works both with `-sV`
 (services on unusual ports are still recognised) and without it (quick profile, port numbers).
+The table also says which ports every profile scans, which safe nmap scripts run, the weak
+settings those scripts reveal, and the version rules (judged in `versions` and `judge`).
 """
 
 from __future__ import annotations
@@ -17,11 +19,25 @@ from typing import Any
 import yaml
 
 from checks.ports.nmapxml import PortObs
+from checks.ports.versions import version_key
 from posture.api import Severity, load_catalogue
 
 EXPOSURES = ("internet", "internal")
 _UNIDENTIFIED = frozenset({"", "unknown", "tcpwrapped"})
-_VERSION = re.compile(r"(\d+(?:\.\d+)*)([a-z][a-z0-9]*)?(?=$|[\s\-+~_,(])", re.IGNORECASE)
+DEFAULT_ACTIONS = ("close-exposed-services",)
+
+
+@dataclass(frozen=True)
+class ScriptMatch:
+    """What a safe nmap script's output must show for a rule to apply."""
+
+    scripts: frozenset[str]
+    pattern: re.Pattern[str]
+    says: str = ""
+
+    def found(self, scripts: tuple[tuple[str, str], ...]) -> str | None:
+        """The matching script's output, or None."""
+        return next((out for sid, out in scripts if sid in self.scripts and self.pattern.search(out)), None)
 
 
 @dataclass(frozen=True, eq=False)  # rows are unique by identity; compared by `id` where it matters
@@ -39,36 +55,51 @@ class ServiceRule:
     fix: str
     references: tuple[str, ...]
     source: str
+    actions: tuple[str, ...] = DEFAULT_ACTIONS
+    open_to_anyone: ScriptMatch | None = None
+    tls_offered: ScriptMatch | None = None
 
 
 @dataclass(frozen=True)
-class OutdatedRule:
+class Setting:
+    """A weak setting a safe script reveals on a service: a finding of its own."""
+
     id: str
-    product: re.Pattern[str]
-    below: tuple[int, ...] | None
+    services: frozenset[str]  # ServiceRule ids it applies to
+    check: ScriptMatch
+    host_script: bool
+    label: str
+    severity: dict[str, Severity | None]
+    risk: str
+    fix: str
+    actions: tuple[str, ...]
+    references: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class VersionRule:
+    id: str
+    products: frozenset[str]
+    since: str | None
+    below: str | None
     versions: frozenset[str]
-    severity: Severity
+    severity: dict[str, Severity]
+    advisory: str
     why: str
     fix: str
     references: tuple[str, ...]
     source: str
-
-    def matches(self, port: PortObs) -> bool:
-        if not port.product or not port.version or not self.product.fullmatch(port.product.strip()):
-            return False
-        parsed = parse_version(port.version)
-        if parsed is None:
-            return False  # "3.X - 4.X" and the like: too vague to call outdated
-        numbers, suffix = parsed
-        if self.versions and ".".join(map(str, numbers)) + suffix in self.versions:
-            return True
-        return self.below is not None and _padded(numbers, self.below) < _padded(self.below, numbers)
+    fixed: dict[str, dict[str, str]]  # distro -> upstream version -> first fixed package revision
+    patches_hidden: bool = False
+    end_of_life: bool = False  # the version dates the OS: a distribution tag does not lower the verdict
 
 
 @dataclass(frozen=True)
 class ServiceTable:
     rules: tuple[ServiceRule, ...]
-    outdated: tuple[OutdatedRule, ...]
+    versions: tuple[VersionRule, ...]
+    settings: tuple[Setting, ...]
     unexpected_severity: dict[str, Severity]
     unexpected_references: tuple[str, ...]
 
@@ -77,12 +108,15 @@ class ServiceTable:
         for rule in self._candidates(port):
             if rule.plaintext and port.tunnel == "ssl":
                 continue  # the risk is clear text, and this one speaks TLS
+            if rule.tls_offered is not None and rule.tls_offered.found(port.scripts) is not None:
+                continue  # it offers STARTTLS
             return rule
         return None
 
     def _candidates(self, port: PortObs) -> list[ServiceRule]:
         found: list[ServiceRule] = []
-        text = f"{port.product} {port.extrainfo}".strip()
+        # A script may name the service itself (mqtt-subscribe: "mosquitto version 2.0.11").
+        text = f"{port.product} {port.extrainfo}".strip() or (port.service if port.method == "probed" else "")
         if text:
             found += [r for r in self.rules if any(p.search(text) for p in r.products)]
         found += [r for r in self.rules if port.service in r.names]
@@ -91,24 +125,24 @@ class ServiceTable:
                   and (guessed or port.service in r.port_names)]
         return list(dict.fromkeys(found))
 
-    def outdated_for(self, port: PortObs) -> OutdatedRule | None:
-        return next((rule for rule in self.outdated if rule.matches(port)), None)
+    @property
+    def scan_ports(self) -> tuple[frozenset[int], frozenset[int]]:
+        """Every TCP and UDP port of the table: the quick and standard profiles always scan them."""
+        ports = {p for r in self.rules for p in r.ports}
+        return (frozenset(n for proto, n in ports if proto == "tcp"),
+                frozenset(n for proto, n in ports if proto == "udp"))
 
-
-def parse_version(text: str) -> tuple[tuple[int, ...], str] | None:
-    """'7.4p1 Debian 10' -> ((7, 4), 'p1'); None when the text does not start with a version."""
-    found = _VERSION.match(text.strip())
-    if not found:
-        return None
-    try:
-        numbers = tuple(int(n) for n in found.group(1).split("."))
-    except ValueError:
-        return None
-    return numbers, (found.group(2) or "").lower()
-
-
-def _padded(numbers: tuple[int, ...], other: tuple[int, ...]) -> tuple[int, ...]:
-    return numbers + (0,) * max(0, len(other) - len(numbers))
+    @property
+    def scripts(self) -> tuple[str, ...]:
+        """The safe, read-only nmap scripts whose answers change a verdict, in table order."""
+        names: list[str] = []
+        for rule in self.rules:
+            for check in (rule.open_to_anyone, rule.tls_offered):
+                if check is not None:
+                    names += sorted(check.scripts)
+        for setting in self.settings:
+            names += sorted(setting.check.scripts)
+        return tuple(dict.fromkeys(names))
 
 
 def read_services_data() -> Any:
@@ -123,43 +157,81 @@ def load_services() -> ServiceTable:
 
 
 def build_table(data: Any) -> ServiceTable:
-    known_refs = load_catalogue().references
-    rules = []
-    for row in data["services"]:
-        refs = tuple(row["references"])
-        _known(refs, known_refs, row["id"])
-        severity = {e: (None if row["severity"][e] is None else Severity(row["severity"][e])) for e in EXPOSURES}
-        rules.append(ServiceRule(
-            id=row["id"], label=row["label"], names=frozenset(row.get("names") or ()),
-            ports=frozenset(_port(p) for p in row.get("ports") or ()),
-            port_names=frozenset(row.get("port_names") or ()),
-            products=tuple(re.compile(p, re.IGNORECASE) for p in row.get("products") or ()),
-            plaintext=bool(row["plaintext"]), remote_access=bool(row["remote_access"]), severity=severity,
-            risk=" ".join(row["risk"].split()), fix=row["fix"], references=refs, source=row["source"],
-        ))
+    catalogue = load_catalogue()
+    rules = [_rule(row, catalogue) for row in data["services"]]
     if len({r.id for r in rules}) != len(rules):
         raise ValueError("services.yaml: two rows share an id")
-    outdated = []
-    for row in data["outdated"]:
-        refs = tuple(row["references"])
-        _known(refs, known_refs, row["id"])
-        below = parse_version(str(row["below"])) if "below" in row else None
-        if "below" in row and below is None:
-            raise ValueError(f"services.yaml: {row['id']}: cannot read version {row['below']!r}")
-        outdated.append(OutdatedRule(
-            id=row["id"], product=re.compile(row["product"], re.IGNORECASE),
-            below=below[0] if below else None, versions=frozenset(str(v) for v in row.get("versions") or ()),
-            severity=Severity(row["severity"]), why=" ".join(row["why"].split()), fix=row["fix"],
-            references=refs, source=row["source"],
-        ))
+    settings = [_setting(row, catalogue) for row in data.get("settings") or ()]
+    versions = [_version_rule(row, catalogue) for row in data["versions"]]
     unexpected = data["unexpected"]
     refs = tuple(unexpected["references"])
-    _known(refs, known_refs, "unexpected")
+    _known(refs, catalogue.references, "unexpected")
     return ServiceTable(
-        rules=tuple(rules), outdated=tuple(outdated),
+        rules=tuple(rules), versions=tuple(versions), settings=tuple(settings),
         unexpected_severity={e: Severity(unexpected["severity"][e]) for e in EXPOSURES},
         unexpected_references=refs,
     )
+
+
+def _rule(row: dict[str, Any], catalogue: Any) -> ServiceRule:
+    refs = tuple(row["references"])
+    _known(refs, catalogue.references, row["id"])
+    actions = tuple(row.get("actions") or DEFAULT_ACTIONS)
+    _known(actions, catalogue.actions, row["id"])
+    return ServiceRule(
+        id=row["id"], label=row["label"], names=frozenset(row.get("names") or ()),
+        ports=frozenset(_port(p) for p in row.get("ports") or ()),
+        port_names=frozenset(row.get("port_names") or ()),
+        products=tuple(re.compile(p, re.IGNORECASE) for p in row.get("products") or ()),
+        plaintext=bool(row["plaintext"]), remote_access=bool(row["remote_access"]),
+        severity=_severities(row["severity"]), risk=" ".join(row["risk"].split()), fix=row["fix"],
+        references=refs, source=row["source"], actions=actions,
+        open_to_anyone=_script_match(row.get("open_to_anyone")), tls_offered=_script_match(row.get("tls_offered")),
+    )
+
+
+def _setting(row: dict[str, Any], catalogue: Any) -> Setting:
+    refs = tuple(row["references"])
+    _known(refs, catalogue.references, row["id"])
+    _known(tuple(row["actions"]), catalogue.actions, row["id"])
+    return Setting(
+        id=row["id"], services=frozenset(row["services"]),
+        check=ScriptMatch(frozenset(row["script"].split("|")), re.compile(row["match"])),
+        host_script=bool(row.get("host_script")), label=row["label"], severity=_severities(row["severity"]),
+        risk=" ".join(row["risk"].split()), fix=row["fix"], actions=tuple(row["actions"]), references=refs,
+        source=row["source"],
+    )
+
+
+def _version_rule(row: dict[str, Any], catalogue: Any) -> VersionRule:
+    refs = tuple(row["references"])
+    _known(refs, catalogue.references, row["id"])
+    for key in ("since", "below"):
+        if key in row and version_key(str(row[key])) is None:
+            raise ValueError(f"services.yaml: {row['id']}: cannot read version {row[key]!r}")
+    return VersionRule(
+        id=row["id"], products=frozenset(row["products"]),
+        since=str(row["since"]) if "since" in row else None, below=str(row["below"]) if "below" in row else None,
+        versions=frozenset(str(v) for v in row.get("versions") or ()),
+        severity={e: Severity(row["severity"][e]) for e in EXPOSURES}, advisory=row["advisory"],
+        why=" ".join(row["why"].split()), fix=row["fix"], references=refs, source=row["source"],
+        fixed={d: {str(k): str(v) for k, v in t.items()} for d, t in (row.get("fixed") or {}).items()},
+        patches_hidden=bool(row.get("patches_hidden")), end_of_life=bool(row.get("end_of_life")),
+    )
+
+
+def _severities(raw: dict[str, str | None]) -> dict[str, Severity | None]:
+    out: dict[str, Severity | None] = {}
+    for exposure in EXPOSURES:
+        value = raw[exposure]
+        out[exposure] = None if value is None else Severity(value)
+    return out
+
+
+def _script_match(raw: dict[str, str] | None) -> ScriptMatch | None:
+    if raw is None:
+        return None
+    return ScriptMatch(frozenset(raw["script"].split("|")), re.compile(raw["match"]), raw.get("says", ""))
 
 
 def _port(text: str) -> tuple[str, int]:
@@ -172,4 +244,4 @@ def _port(text: str) -> tuple[str, int]:
 def _known(refs: tuple[str, ...], known: Any, row: str) -> None:
     missing = [r for r in refs if r not in known]
     if missing:
-        raise ValueError(f"services.yaml: {row} cites unknown references {missing}")
+        raise ValueError(f"services.yaml: {row} cites unknown references or actions {missing}")

@@ -148,6 +148,29 @@ def read_dates(
     `where` says where a string first appeared, for messages. Raises InputError when the file's slash
     or dash dates could be read month-first or day-first.
     """
+    dates, errors = _read_dates(values, where, date_format=date_format, path=path)
+    return _plausible(dates, errors)
+
+
+# A training or hire date outside these bounds is a typo (12/31/9999), and date arithmetic on it
+# (valid_days after 9999-12-31) would overflow: it is refused with its row, like any unreadable date.
+EARLIEST = date(1900, 1, 1)
+YEARS_AHEAD = 2
+
+
+def _plausible(dates: dict[str, date], errors: dict[str, str]) -> tuple[dict[str, date], dict[str, str]]:
+    latest = date.today() + timedelta(days=366 * YEARS_AHEAD)
+    for text, value in list(dates.items()):
+        if value < EARLIEST or value > latest:
+            del dates[text]
+            when = f"before {EARLIEST}" if value < EARLIEST else f"more than {YEARS_AHEAD} years from today"
+            errors[text] = f"{text!r} is not a plausible date ({value} is {when})"
+    return dates, errors
+
+
+def _read_dates(
+    values: Iterable[str], where: Callable[[str], Seen], *, date_format: str | None, path: str
+) -> tuple[dict[str, date], dict[str, str]]:
     dates: dict[str, date] = {}
     errors: dict[str, str] = {}
     if date_format:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -21,20 +21,22 @@ from textual.worker import get_current_worker
 
 from posture.assess import AssessmentRun
 from posture.errors import ConfigError, PostureError
-from posture.history import History
 from posture.models import Assessment
 from posture.registry import Registry
 from posture.runner import RunFinished
+from posture.store import Store, open_store
 from posture.tui.messages import RunDone, RunFailed, RunnerEvent
 from posture.tui.run_state import RunState
 from posture.tui.screens.confirm import ConfirmQuitScreen
 from posture.tui.screens.findings import FindingsScreen
 from posture.tui.screens.help import HelpScreen
 from posture.tui.screens.overview import OverviewScreen
-from posture.tui.screens.plan import PlanScreen
 from posture.tui.screens.run import RunScreen
 from posture.tui.screens.start import StartScreen
 from posture.tui.session import Session
+
+if TYPE_CHECKING:
+    from posture.tui.screens.plan import PlanScreen
 
 log = logging.getLogger("posture.tui")
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -124,6 +126,10 @@ class PostureApp(App[int]):
         if self.session.assessment is None:
             self.notify("Run the assessment first (r on the overview).", severity="warning")
             return
+        # Imported when first shown: Textual's Markdown widget (markdown-it and its URL tables) is a large
+        # share of the start-up, and the first screen never needs it.
+        from posture.tui.screens.plan import PlanScreen
+
         if not (self._back_to(PlanScreen) and self._on_top(PlanScreen, self.session.assessment)):
             self.push_screen(PlanScreen(self.session))
 
@@ -273,17 +279,17 @@ def make_app(
     config_path: Path | None,
     registry: Registry,
     *,
-    db: Path | None = None,
-    history: History | None = None,
+    db: str | Path | None = None,
+    history: Store | None = None,
     now: datetime | None = None,
     start_dir: Path | None = None,
 ) -> PostureApp:
     """The app for `posture tui` and for the tests: the registry and the history are passed in."""
-    session = Session(registry=registry, history=history or History(db), now=now)
+    session = Session(registry=registry, history=history or open_store(db), now=now)
     return PostureApp(session, config_path, start_dir or Path.cwd())
 
 
-def run_tui(config_path: Path | None, db: Path | None = None) -> int:
+def run_tui(config_path: Path | None, db: str | Path | None = None) -> int:
     from posture.registry import default_registry
 
     app = make_app(config_path, default_registry(), db=db)

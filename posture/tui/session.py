@@ -16,9 +16,9 @@ from posture.assess import AssessmentRun, Published, create_starter_config, last
 from posture.check import Secrets
 from posture.config import Config
 from posture.errors import PostureError, UsageError
-from posture.history import History
 from posture.models import Assessment
 from posture.registry import Registry
+from posture.store import Store
 
 __all__ = ["CONFIG_SUFFIXES", "CheckOutline", "Session", "create_starter_config", "find_configs"]
 
@@ -38,7 +38,7 @@ class CheckOutline:
 @dataclass
 class Session:
     registry: Registry
-    history: History | None
+    history: Store | None
     now: datetime | None = None
     config: Config | None = None
     previous: Assessment | None = None

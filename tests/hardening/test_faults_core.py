@@ -20,7 +20,7 @@ import pytest
 
 from posture.cli import main
 from posture.history import History
-from posture.safeio import write_all_atomically
+from posture.safeio import RUNS_FOLDER, write_all_atomically
 from posture.testing import minimal_config
 from tests.hardening.support import plugin_site, posture, write_yaml
 
@@ -34,7 +34,15 @@ def readiness_config(folder: Path, **sections: object) -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+    """The reports as a reader sees them (through the run folder's links), and any stray file beside them;
+    a staged run folder left in `.posture-runs` shows up as its own entry."""
+    if not folder.exists():
+        return {}
+    shown = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != RUNS_FOLDER}
+    runs = folder / RUNS_FOLDER
+    if runs.exists():
+        shown |= {f"{RUNS_FOLDER}/{p.name}": b"" for p in runs.iterdir() if p.name.endswith((".partial", ".new"))}
+    return shown
 
 
 def run_count(db: Path) -> int:
@@ -209,7 +217,7 @@ def test_a_locked_history_is_a_warning_and_the_reports_are_written(
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert code == 1  # the findings decide the exit code, not the history
+    assert code == 4  # the history could not be written: 4, as the README's table says (the reports were)
     assert sorted(Path(p).name for p in stdout.split()) == sorted(REPORTS)
     assert snapshot(tmp_path / "second").keys() == set(REPORTS)
     assert "posture: warning: the reports are written, but the run was not recorded" in stderr
@@ -238,7 +246,7 @@ def test_a_corrupted_history_is_a_warning_and_is_never_overwritten(
         db.write_bytes(bytes(raw))
     damaged = db.read_bytes()
     code, stdout, stderr = scan(capsys, config, tmp_path / "after")
-    assert code == 1
+    assert code == 4  # the README's table: the history could not be written (the reports were)
     assert snapshot(tmp_path / "after").keys() == set(REPORTS)
     assert "posture: warning:" in stderr and "comparing with no previous run" in stderr
     assert "the run was not recorded" in stderr
@@ -253,7 +261,7 @@ def test_an_unreadable_stored_run_is_skipped_with_a_warning(tmp_path: Path, caps
     config = readiness_config(tmp_path)
     recorded_db(capsys, config, tmp_path / "first", _isolated_history)
     with contextlib.closing(sqlite3.connect(_isolated_history)) as conn, conn:
-        conn.execute("UPDATE runs SET results = '{\"schema\": \"posture/results@1\", \"findings\": 7}'")
+        conn.execute("UPDATE run_results SET results = '{\"schema\": \"posture/results@1\", \"findings\": 7}'")
     code, _, stderr = scan(capsys, config, tmp_path / "second")
     assert code == 1
     assert "holds an unreadable run" in stderr and "comparing with no previous run" in stderr

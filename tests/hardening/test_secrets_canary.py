@@ -13,6 +13,7 @@ in depth; this one covers every check and every command at once.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import logging
 import os
@@ -21,9 +22,11 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import traceback
 import urllib.parse
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +54,21 @@ RESTIC_PASSWORD = "Canary-Restic-Repo-93x%"
 BORG_PASSPHRASE = "Canary-Borg-Phrase-41z&"
 URL_SECRET = "Canary-Url-Cred-55k"
 TYPED = "Canary-Typed-In-TUI-27w"
-SECRETS = [*CANDIDATES.values(), RESTIC_PASSWORD, BORG_PASSPHRASE, URL_SECRET, TYPED]
+# Every credential-bearing repository form restic and borg accept, each with its own canary (issue 16): an
+# sftp short form, a password with `/` and a space, an e-mail user with `@` in the password, S3 keys, borg's
+# scp style and ssh:// URL. Each job fails (nothing listens), so the tools' own messages quote them too.
+FORM_SECRETS = {
+    "sftp:backup:{}@127.0.0.1:/srv/restic": ("restic", "Canary-Sftp-Short-31q"),
+    "rest:http://backup:{}@127.0.0.1:9/": ("restic", "Canary/Rest Slash 62v"),
+    "rest:http://office@corp.example:{}@127.0.0.1:9/": ("restic", "Canary@Rest@At-84m"),
+    "s3:http://AKIDEXAMPLE:{}@127.0.0.1:9/bucket": ("restic", "Canary-S3-Secret-19k"),
+    "sftp://backup:{}@127.0.0.1:9//srv/restic": ("restic", "Canary-Sftp-Url-47d"),
+    "backup:{}@127.0.0.1:/srv/borg": ("borg", "Canary-Borg-Scp-58t"),
+    "ssh://backup:{}@127.0.0.1:9/./borg": ("borg", "Canary-Borg-Ssh-26n"),
+}
+WEBHOOK_TOKEN = "Canary-Webhook-Token-73p"
+SECRETS = [*CANDIDATES.values(), RESTIC_PASSWORD, BORG_PASSPHRASE, URL_SECRET, TYPED,
+           *(secret for _, secret in FORM_SECRETS.values()), WEBHOOK_TOKEN]
 CONFIGS = {"demo": "demo.yaml", "corner-shop": "corner-shop/posture.yaml",
            "ledger-accounting": "ledger-accounting/posture.yaml", "lone-star-dental": "lone-star-dental/posture.yaml"}
 
@@ -95,7 +112,8 @@ def make_repositories(root: Path, env: dict[str, str]) -> dict[str, Path]:
     return {"secrets": secrets, "restic": restic_repo, "borg": borg_repo}
 
 
-def with_secrets(config: Path, made: dict[str, Path], api_url: str, failing_url_job: bool) -> None:
+def with_secrets(config: Path, made: dict[str, Path], api_url: str, failing_url_job: bool,
+                 webhook: str | None = None) -> None:
     """The sample, plus candidate passwords looked up online (locally) and live repositories."""
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     evidence = config.parent / "canary-found.txt"
@@ -116,8 +134,45 @@ def with_secrets(config: Path, made: dict[str, Path], api_url: str, failing_url_
     if failing_url_job:  # nothing listens on port 9: this job ends as its own `error` finding
         jobs.append({"name": "Canary REST", "type": "restic", "password_file": str(made["secrets"] / "restic-password"),
                      "repository": f"rest:http://backup:{URL_SECRET}@127.0.0.1:9/", "timeout_s": 30})
+        for n, (form, (tool, secret)) in enumerate(FORM_SECRETS.items(), start=1):
+            key = "password_file" if tool == "restic" else "passphrase_file"
+            jobs.append({"name": f"Canary form {n}", "type": tool, "repository": form.format(secret), "timeout_s": 30,
+                         key: str(made["secrets"] / ("restic-password" if tool == "restic" else "borg-passphrase"))})
+    if webhook:
+        data["alerts"] = {"webhook": webhook, "on": ["new_high", "check_error"], "timeout_s": 5}
     checks["backups"] = [*checks.get("backups", []), *jobs]
     config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+class WebhookSink:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.bodies: list[bytes] = []
+
+
+@contextlib.contextmanager
+def webhook_sink() -> Iterator[WebhookSink]:
+    """A local webhook that keeps every body posted to it."""
+    sink = WebhookSink("")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            sink.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))  # the body: the path is the token
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.68", 0), Handler)
+    sink.url = f"http://127.0.0.68:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield sink
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def tree_state(root: Path) -> dict[Path, tuple[int, int]]:
@@ -135,10 +190,12 @@ def everything(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     shutil.copytree(SAMPLES, work / "sample_configs", ignore=shutil.ignore_patterns("reports"))
     db = root / "state/history.sqlite"
     env = {**env, "POSTURE_DB": str(db)}
-    with range_api(["500", "ok"]) as api:  # one fault on the way, retried
+    with contextlib.ExitStack() as stack, range_api(["500", "ok"]) as api:  # one fault on the way, retried
         api.add(CANDIDATES["front desk"], 1_234)
+        hook = stack.enter_context(webhook_sink())
         for name, relative in CONFIGS.items():
-            with_secrets(work / "sample_configs" / relative, made, api.url, failing_url_job=name == "ledger-accounting")
+            with_secrets(work / "sample_configs" / relative, made, api.url, failing_url_job=name == "ledger-accounting",
+                         webhook=f"{hook.url}/services/T0/B0/{WEBHOOK_TOKEN}" if name == "ledger-accounting" else None)
         before = tree_state(root)
         output: list[str] = []
         codes: dict[str, int] = {}
@@ -163,9 +220,10 @@ def everything(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
         if len(runs) >= 2:
             run("diff", "diff", runs[0], runs[-1])
         requests = list(api.requests)
+        alerts = list(hook.bodies)
     written = {p for p, state in tree_state(root).items() if before.get(p) != state}
     yield {"root": root, "db": db, "written": written, "output": "\n".join(output), "codes": codes,
-           "requests": requests}
+           "requests": requests, "alerts": alerts}
 
 
 def test_every_command_ran_and_wrote_its_files(everything: dict[str, Any]) -> None:
@@ -186,7 +244,10 @@ def test_no_secret_in_any_file_written_or_any_output(everything: dict[str, Any])
     blobs = {str(path): path.read_bytes() for path in everything["written"]}
     blobs["stdout and stderr of every command"] = everything["output"].encode()
     with sqlite3.connect(everything["db"]) as conn:  # the rows as SQLite returns them, not just the pages
-        blobs["history rows"] = repr(conn.execute("SELECT * FROM runs").fetchall()).encode()
+        blobs["history rows"] = repr(conn.execute("SELECT * FROM runs").fetchall()
+                                     + conn.execute("SELECT * FROM run_results").fetchall()).encode()
+    blobs["webhook alerts"] = b"\n".join(everything["alerts"])
+    assert everything["alerts"] and b"Canary form" in blobs["webhook alerts"]  # the alert names the failed jobs
     assert any(b"Canary borg" in blob for blob in blobs.values())  # the search sees what the runs wrote
     assert any(b"front desk" in blob for blob in blobs.values())
     for secret in SECRETS:

@@ -101,8 +101,7 @@ def test_nothing_listening_is_an_error() -> None:
 def test_without_a_user_agent_the_api_refuses_and_we_report_it() -> None:
     with range_api() as api:
         c = client(api.url, retries=0)
-        c.session.headers.pop("User-Agent")
-        c.session.headers["User-Agent"] = ""
+        c.headers.pop("User-Agent")
         result = c.lookup_all([sha1("x")])[sha1("x")]
     assert result.status == "error" and "403" in result.reason
 

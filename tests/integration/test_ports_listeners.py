@@ -84,8 +84,12 @@ class FakeServer:
     def __init__(self, address: str, service: Service, port: int) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((address, port))
-        self.sock.listen(64)
+        try:
+            self.sock.bind((address, port))
+            self.sock.listen(64)
+        except OSError:
+            self.sock.close()  # the port is taken (another test run on this machine): caller tries the next
+            raise
         self.sock.settimeout(0.2)
         self.service = service
         self.listening = Listening(address, self.sock.getsockname()[1], service)

@@ -93,7 +93,7 @@ def test_risky_banners_give_the_right_findings(standard_scan: tuple[dict[str, Fi
         key("127.0.0.21", "ftp", "/version"): (Severity.CRITICAL, ("faulty-security",)),  # vsftpd 2.3.4
         key("127.0.0.21", "ssh", "/version"): (Severity.HIGH, ("faulty-security",)),  # OpenSSH 7.4
         key("127.0.0.22", "telnet"): (Severity.CRITICAL, ("exposed-entry-point",)),  # Telnet on the internet
-        key("127.0.0.23", "http", "/version"): (Severity.HIGH, ("faulty-security",)),  # lighttpd 1.4.28
+        key("127.0.0.23", "http", "/version"): (Severity.MEDIUM, ("faulty-security",)),  # lighttpd 1.4.28
         key("127.0.0.24", "ms-wbt-server"): (Severity.CRITICAL, ("attacker-persistence", "exposed-entry-point")),
         key("127.0.0.24", "redis"): (Severity.MEDIUM, ("exposed-entry-point",)),
     }
@@ -237,9 +237,9 @@ def test_thorough_adds_a_udp_pass_as_root(tmp_path: Path) -> None:
         if server:
             server.stop()
     if not is_root():
-        assert ctx.facts["udp"] == "not scanned: UDP needs root"
+        assert ctx.facts["udp"] == "not scanned: UDP needs root (raw sockets)"
         return
-    assert ctx.facts["udp"] == "top 50 UDP ports scanned" and "-sU" in ctx.facts["nmap_args"][1]
+    assert ctx.facts["udp"] == "the top 50 of 1 UDP ports" and "-sU" in ctx.facts["nmap_args"][1]
     snmp = found["127.0.0.25/udp/161"]
     assert snmp.status is Status.FAIL and snmp.severity is Severity.LOW
     assert snmp.title == "SNMP device management open on printer (127.0.0.25), udp/161"

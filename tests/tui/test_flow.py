@@ -45,7 +45,7 @@ def test_start_to_export_by_keys(app_for: Any, tmp_path: Path, history: History)
         # The run published its reports to report.out_dir, exactly as `posture scan` writes them.
         out = tmp_path / "out"
         published = ["posture-plan.html", "posture-plan.md", "posture-results.json"]
-        assert sorted(p.name for p in out.iterdir()) == published
+        assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == published
         assert "Reports written to" in text and "posture-plan.md, posture-results.json, posture-plan.html" in text
         assert (out / "posture-plan.md").read_text(encoding="utf-8") == render(app.session.assessment, "consultant")
 
@@ -77,7 +77,7 @@ def test_start_to_export_by_keys(app_for: Any, tmp_path: Path, history: History)
         await pilot.press("e")
         assert isinstance(app.screen, ExportScreen)
         await pilot.press("enter")
-        assert sorted(p.name for p in out.iterdir()) == sorted(
+        assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
             ["posture-plan-staff.html", "posture-plan-staff.md", *published])
         assert (out / "posture-plan-staff.md").read_text(encoding="utf-8") == render(assessment, "staff")
         text = await shown(pilot)

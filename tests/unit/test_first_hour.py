@@ -18,8 +18,8 @@ from posture.drift import compare
 from posture.models import Assessment, CheckResult, CheckStatus, Finding, Mode, Severity, Status
 from posture.registry import default_registry
 from posture.yamlsrc import load_yaml
+from reports import html as html_report
 from reports import markdown
-from reports.html import markdown_to_html
 from reports.text import md
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -205,7 +205,12 @@ def test_markdown_escapes_only_what_would_act_and_keeps_code_spans() -> None:
     assert md("no_offsite_backup! > fine") == "no_offsite_backup! > fine"
     assert md("run `restic forget --keep-daily 14`") == "run `restic forget --keep-daily 14`"
     assert md("<script>*x* [a](b) _y_") == "\\<script>\\*x\\* \\[a\\](b) \\_y\\_"
-    html = markdown_to_html("- " + md("run `borg prune` now <b>x</b>") + "\n", "t")
+    from dataclasses import replace
+
+    from tests.reports import sample
+
+    odd = replace(sample.OLD_SSH, title="run `borg prune` now <b>x</b>")
+    html = html_report.render(sample.assessment(odd), "consultant")  # the page is rendered from the model
     assert "<code>borg prune</code>" in html and "&lt;b&gt;x" in html and "`" not in html.split("<body")[-1]
 
 

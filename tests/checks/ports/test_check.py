@@ -169,7 +169,33 @@ def test_exact_arguments_are_recorded_and_only_scope_addresses_reach_nmap(tmp_pa
     asked = (tmp_path / "asked").read_text().split()
     assert asked == ["127.0.0.18", "127.0.0.19", "127.0.0.20", "127.0.0.21", "127.0.0.22"]
     assert ctx.facts["nmap_args"][0].startswith("nmap -s")
-    assert "-p 23 -n -T4 --stats-every 2s -oX <xml> -iL -" in ctx.facts["nmap_args"][0]
+    assert "-p 23 --script ftp-anon," in ctx.facts["nmap_args"][0]
+    assert "--script-timeout 20s -n -T4 --stats-every 2s -oX <xml> -iL -" in ctx.facts["nmap_args"][0]
+
+
+@pytest.mark.parametrize("spelling", ["::ffff:127.0.0.17", "::ffff:7f00:11", "::ffff:127.0.0.17/128",
+                                      "::ffff:127.0.0.16/127"])
+def test_an_ipv4_mapped_exclude_keeps_the_address_out_of_nmaps_list(tmp_path: Path, nmap_path: Any,
+                                                                     spelling: str) -> None:
+    nmap_path('[ "$TARGETS" = "-" ] && while read -r a; do echo "$a" >> "' + str(tmp_path / "asked") + '"; done\n'
+              + write_xml(GOOD_XML.replace("127.0.0.21", "127.0.0.20")))
+    scope = {"authorization": "ok", "targets": [{"address": "127.0.0.16/29"}], "exclude": [spelling]}
+    run_check(PortsCheck, context(tmp_path, scope=scope))
+    asked = (tmp_path / "asked").read_text().split()
+    assert "127.0.0.17" not in asked and "127.0.0.18" in asked
+
+
+@pytest.mark.parametrize(("spelling", "message"), [
+    ("127.0.0.017", "leading zero"), ("127.0.0.021/32", "leading zero"), ("2130706449", "dotted-quad"),
+    ("0x7f000011", "dotted-quad"), ("127.17", "dotted-quad")])
+def test_an_ambiguous_exclude_is_refused_before_any_packet(tmp_path: Path, nmap_path: Any, spelling: str,
+                                                            message: str) -> None:
+    nmap_path("touch " + str(tmp_path / "ran"))
+    scope = {"authorization": "ok", "targets": [{"address": "127.0.0.16/29"}], "exclude": [spelling]}
+    with pytest.raises(ConfigError) as err:
+        run_check(PortsCheck, context(tmp_path, scope=scope))
+    assert "scope.exclude[0]" in str(err.value) and message in str(err.value)
+    assert not (tmp_path / "ran").exists()
 
 
 # -- evidence problems are found before anything runs

@@ -109,7 +109,7 @@ def test_expected_ports_pass_and_unexpected_ones_are_findings(tmp_path: Path) ->
     found = judge(tmp_path, [{"address": "127.0.0.22", "name": "file-server", "expected_ports": [22, 445]},
                              {"address": "127.0.0.23", "name": "nas", "expected_ports": [443]},
                              {"address": "127.0.0.25", "name": "pos"}], {
-        "127.0.0.22": [P(22, "ssh", "OpenSSH", "9.6p1"), P(445, "microsoft-ds")],
+        "127.0.0.22": [P(22, "ssh", "OpenSSH", "9.8p1"), P(445, "microsoft-ds")],
         "127.0.0.23": [P(443, "https", tunnel="ssl"), P(8443, "https-alt")],
         "127.0.0.25": [],
     })
@@ -128,7 +128,7 @@ def test_expected_ports_pass_and_unexpected_ones_are_findings(tmp_path: Path) ->
 def test_expected_does_not_excuse_what_must_never_face_the_internet(tmp_path: Path) -> None:
     gateway = {"address": "127.0.0.32", "name": "gateway", "exposure": "internet", "expected_ports": [443, 3389, 22]}
     found = judge(tmp_path, [gateway], {"127.0.0.32": [P(443, "http", tunnel="ssl"), P(3389, "ms-wbt-server"),
-                                                       P(22, "ssh", "OpenSSH", "9.6p1")]})
+                                                       P(22, "ssh", "OpenSSH", "9.9p1")]})
     rdp = found["127.0.0.32/tcp/3389"]
     assert rdp.severity is Severity.CRITICAL and "listed in expected_ports" in rdp.detail
     assert set(found) == {"127.0.0.32/tcp/3389"}  # SSH (medium outside) and HTTPS are accepted as expected
@@ -145,11 +145,15 @@ def test_outdated_versions_are_faulty_security_even_on_expected_ports(tmp_path: 
                        P(80, "http", "lighttpd", "1.4.28")],
     })
     assert found["127.0.0.21/tcp/21/version"].severity is Severity.CRITICAL
-    assert found["127.0.0.21/tcp/22/version"].severity is Severity.HIGH
-    assert found["127.0.0.21/tcp/80/version"].severity is Severity.HIGH
+    ssh = found["127.0.0.21/tcp/22/version"]  # Debian 9's OpenSSH: the tag dates the OS, past its support
+    assert ssh.severity is Severity.HIGH and ssh.title.startswith("Outdated OpenSSH 7.4p1")
+    assert "Rule openssh-unsupported" in ssh.detail and "confidence high" in ssh.detail
+    assert found["127.0.0.21/tcp/80/version"].severity is Severity.MEDIUM
     for key in ("127.0.0.21/tcp/21/version", "127.0.0.21/tcp/22/version", "127.0.0.21/tcp/80/version"):
         assert found[key].weaknesses == ("faulty-security",) and found[key].actions == ("patch-outdated-software",)
-    assert found["127.0.0.21/tcp/21/version"].title == "Outdated vsftpd 2.3.4 on ftp (127.0.0.21), tcp/21"
+    assert found["127.0.0.21/tcp/21/version"].title == \
+        "Outdated vsftpd 2.3.4 on ftp (127.0.0.21), tcp/21: CVE-2011-2523"
+    assert "confidence high" in found["127.0.0.21/tcp/21/version"].detail
     assert "127.0.0.21/tcp/21" not in found  # FTP itself was expected on this internal host
     assert "127.0.0.21/expected-only" not in found
 
@@ -171,10 +175,11 @@ def test_remote_access_into_a_compromised_asset_is_attacker_persistence(tmp_path
 
 
 def test_hosts_that_do_not_answer_or_time_out_are_errors_not_passes(tmp_path: Path) -> None:
-    found = judge(tmp_path, [{"address": "127.0.0.16/29", "name": "office"}], {
-        "127.0.0.17": "down", "127.0.0.18": "timedout", "127.0.0.19": [P(23, "telnet")],
+    found = judge(tmp_path, [{"address": "127.0.0.16/29", "name": "office"}, {"address": "127.0.0.30"}], {
+        "127.0.0.17": "down", "127.0.0.18": "timedout", "127.0.0.19": [P(23, "telnet")], "127.0.0.30": "down",
     })
-    down = found["127.0.0.17/host-down"]
+    assert not any(k.startswith("127.0.0.17/") for k in found)  # one silent address of a range: absent
+    down = found["127.0.0.30/host-down"]  # an explicitly listed host that did not answer
     assert down.status is Status.ERROR and "did not answer" in down.title
     assert found["127.0.0.18/incomplete"].status is Status.ERROR
     assert "127.0.0.18/expected-only" not in found
@@ -210,10 +215,15 @@ def test_findings_new_since_the_previous_run_say_so(tmp_path: Path) -> None:
     assert second["127.0.0.21/tcp/3389"].id == first["127.0.0.21/tcp/3389"].id
 
 
-def test_open_filtered_udp_is_not_judged_as_open(tmp_path: Path) -> None:
+def test_open_filtered_is_never_no_open_ports(tmp_path: Path) -> None:
     found = judge(tmp_path, [INTERNAL], {"127.0.0.21": [P(161, "snmp", proto="udp", method="table",
                                                           state="open|filtered")]})
-    assert set(found) == {"127.0.0.21/expected-only"}
+    assert set(found) == {"127.0.0.21/udp/161"}
+    maybe = found["127.0.0.21/udp/161"]
+    assert maybe.severity is Severity.LOW and maybe.title.startswith("Possibly open: SNMP")
+    unknown = judge(tmp_path, [INTERNAL], {"127.0.0.21": [P(5353, "zeroconf", proto="udp", method="table",
+                                                            state="open|filtered")]})
+    assert unknown["127.0.0.21/undetermined"].status is Status.ERROR  # no verdict, never a pass
 
 
 @pytest.mark.parametrize("exposure", ["internal", "internet"])
@@ -226,3 +236,43 @@ def test_every_failing_finding_is_complete(tmp_path: Path, exposure: str) -> Non
         assert finding.status is Status.FAIL
         assert finding.weaknesses and finding.title and finding.detail and finding.remediation, finding.key
         assert finding.references and finding.asset and finding.evidence and finding.actions, finding.key
+
+
+def test_nmaps_guesses_are_called_guesses(tmp_path: Path) -> None:
+    found = judge(tmp_path, [INTERNAL], {"127.0.0.21": [P(445, "netbios-ssn", "Samba smbd", "4.6.2")]})
+    assert "the version is nmap's guess" in found["127.0.0.21/tcp/445"].detail
+    assert "127.0.0.21/tcp/445/version" not in found
+
+
+def test_nothing_judged_is_an_error_that_says_why(tmp_path: Path) -> None:
+    from posture.errors import CheckFailed
+
+    with pytest.raises(CheckFailed, match="no address of the targets answered"):
+        judge(tmp_path, [{"address": "127.0.0.16/29"}], {"127.0.0.17": "down", "127.0.0.18": "down"})
+    with pytest.raises(CheckFailed, match="list no host at all"):
+        judge(tmp_path, [{"address": "127.0.0.16/29"}], {})
+
+
+def test_telnet_on_a_printer_asks_to_turn_telnet_off_not_for_mfa(tmp_path: Path) -> None:
+    found = judge(tmp_path, [{"address": "127.0.0.21", "name": "printer", "expected_ports": [9100]}],
+                  {"127.0.0.21": [P(23, "telnet"), P(9100, "jetdirect")]})
+    telnet = found["127.0.0.21/tcp/23"]
+    assert telnet.actions == ("close-exposed-services",) and "Turn Telnet off" in telnet.remediation
+    assert "127.0.0.21/tcp/9100" not in found  # raw printing is expected on an internal printer
+
+
+def test_a_service_open_to_anyone_is_high_inside_and_critical_outside(tmp_path: Path) -> None:
+    anon = P(21, "ftp", "vsftpd", "3.0.3")
+    xml = nmap_xml({"127.0.0.21": [anon], "127.0.0.24": [anon]}).replace(
+        'method="probed" conf="10"/></port>',
+        'method="probed" conf="10"/><script id="ftp-anon" output="Anonymous FTP login allowed (FTP code 230)"/></port>')
+    (tmp_path / "anon.xml").write_text(xml)
+    config = config_from_dict(tmp_path, minimal_config(
+        scope={"authorization": "ok", "targets": [INTERNAL, INTERNET]},
+        checks={"ports": {"live_scan": False, "nmap_xml": ["anon.xml"]}}))
+    found = {f.key: f for f in run_check(PortsCheck, context_for(config, "ports"))}
+    assert found["127.0.0.21/tcp/21"].severity is Severity.HIGH
+    assert found["127.0.0.24/tcp/21"].severity is Severity.CRITICAL
+    assert "open to anyone" in found["127.0.0.21/tcp/21"].title
+    assert "lock-down-services" in found["127.0.0.21/tcp/21"].actions
+    assert any("ftp-anon" in line for line in found["127.0.0.21/tcp/21"].evidence)

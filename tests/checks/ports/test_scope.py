@@ -56,7 +56,7 @@ def test_the_most_specific_target_owns_an_address(tmp_path: Path) -> None:
     ({"address": "224.0.0.1", "exposure": "internet"}, "Signed", "multicast"),
     ({"address": "10.0.0.0/8"}, "Signed", "the limit is 65,536"),
     ({"address": "10.0.0.1-20"}, "Signed", "write ranges as CIDR"),
-    ({"address": "192.168.1.300"}, "Signed", "not an IP address"),
+    ({"address": "192.168.1.300"}, "Signed", "not an IPv4 address"),
 ])
 def test_public_and_impossible_targets_are_refused_in_the_config(
         tmp_path: Path, target: dict[str, Any], authorization: str, message: str) -> None:

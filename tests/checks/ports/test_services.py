@@ -7,8 +7,7 @@ import copy
 import pytest
 
 from checks.ports.nmapxml import PortObs
-from checks.ports.services import build_table, load_services, parse_version, read_services_data
-from posture.models import Severity
+from checks.ports.services import build_table, load_services, read_services_data
 
 
 def port(number: int, service: str = "", *, proto: str = "tcp", method: str = "table", product: str = "",
@@ -27,14 +26,41 @@ def test_every_row_is_sourced_and_cites_known_references() -> None:
         assert rule.source.startswith("FACTS.md"), rule.id
         assert rule.references and rule.risk and rule.fix, rule.id
         assert rule.severity["internet"] is not None, rule.id
-    for outdated in table.outdated:
-        assert outdated.source.startswith("FACTS.md") and outdated.references, outdated.id
+    for setting in table.settings:
+        assert setting.source.startswith("FACTS.md") and setting.references, setting.id
+    for version_rule in table.versions:
+        assert version_rule.source.startswith("service-versions.md") and version_rule.references, version_rule.id
+        assert version_rule.advisory and version_rule.why, version_rule.id
 
 
 def test_the_services_the_issue_names_are_all_in_the_table() -> None:
     ids = {r.id for r in load_services().rules}
     assert ids >= {"telnet", "ftp", "rdp", "smb", "netbios-udp", "vnc", "snmp", "mysql", "mssql", "postgresql",
-                   "mongodb", "redis", "elasticsearch", "memcached", "http-admin"}
+                   "mongodb", "redis", "elasticsearch", "memcached", "http-admin", "docker-api", "etcd", "kubelet",
+                   "couchdb", "rabbitmq", "printer", "ssdp", "rsync", "nfs", "mqtt", "winrm", "msrpc", "open-proxy",
+                   "pop3-imap-plain", "smtp-plain", "ldap"}
+
+
+def test_every_port_the_issue_names_is_scanned_by_every_profile() -> None:
+    tcp, udp = load_services().scan_ports
+    assert tcp >= {6379, 27017, 11211, 2375, 2376, 2379, 10250, 9200, 9300, 5984, 15672, 9100, 631, 873, 2049,
+                   1883, 5985, 5986, 135, *range(5900, 5911)}
+    assert udp >= {161, 1900, 137, 123, 11211}
+
+
+def test_the_scripts_are_the_safe_read_only_set_the_readme_lists() -> None:
+    assert set(load_services().scripts) == {
+        "ftp-anon", "vnc-info", "snmp-sysdescr", "memcached-info", "redis-info", "rsync-list-modules",
+        "mqtt-subscribe", "ldap-search", "pop3-capabilities", "imap-capabilities", "smtp-commands",
+        "ssh-auth-methods", "smb2-security-mode", "smb-security-mode"}
+
+
+def test_starttls_lifts_the_clear_text_mail_rule() -> None:
+    plain = port(110, "pop3", method="probed", product="Dovecot pop3d")
+    assert rule_id(plain) == "pop3-imap-plain"
+    with_tls = PortObs("tcp", 110, "open", "syn-ack", "pop3", "Dovecot pop3d", method="probed",
+                       scripts=(("pop3-capabilities", "CAPA TOP STLS SASL UIDL"),))
+    assert rule_id(with_tls) is None
 
 
 def test_internet_exposure_is_never_rated_below_internal() -> None:
@@ -90,51 +116,6 @@ def test_plain_text_rows_do_not_apply_through_tls() -> None:
     assert rule_id(port(8080, "http", method="probed", product="Apache Tomcat", tunnel="ssl")) is None
     assert rule_id(port(990, "ftp", method="probed", tunnel="ssl")) is None
     assert rule_id(port(3389, "ms-wbt-server", tunnel="ssl")) == "rdp"  # RDP's risk is not clear text
-
-
-@pytest.mark.parametrize(("product", "version", "expected"), [
-    ("vsftpd", "2.3.4", "vsftpd-backdoor"),
-    ("vsftpd", "3.0.5", None),
-    ("OpenSSH", "7.4p1 Debian 10+deb9u7", "openssh-7"),
-    ("OpenSSH", "6.6.1p1 Ubuntu 2ubuntu2.13", "openssh-7"),
-    ("OpenSSH", "8.0", None),
-    ("OpenSSH", "9.6p1 Ubuntu 3ubuntu13.5", None),
-    ("lighttpd", "1.4.28", "lighttpd-old"),
-    ("lighttpd", "1.4.76", None),
-    ("Apache httpd", "2.2.15", "apache-2.2"),
-    ("Apache httpd", "2.4.58", None),
-    ("Microsoft IIS httpd", "7.5", "iis-old"),
-    ("Microsoft IIS httpd", "10.0", None),
-    ("Samba smbd", "3.X - 4.X", None),  # too vague to call outdated
-    ("Samba smbd", "3.6.25", "samba-3"),
-    ("MySQL", "5.7.33-0ubuntu0.18.04.1", "mysql-5"),
-    ("MySQL", "8.0.36", None),
-    ("Exim smtpd", "4.91", "exim-old"),
-    ("nginx", "1.2.1", None),  # not in the table
-    ("OpenSSH", "", None),
-])
-def test_outdated_versions(product: str, version: str, expected: str | None) -> None:
-    found = load_services().outdated_for(port(22, "x", method="probed", product=product, version=version))
-    assert (found.id if found else None) == expected
-
-
-def test_outdated_severity_is_critical_for_a_backdoor_and_high_otherwise() -> None:
-    severities = {o.id: o.severity for o in load_services().outdated}
-    assert severities.pop("vsftpd-backdoor") is Severity.CRITICAL
-    assert set(severities.values()) == {Severity.HIGH}
-
-
-@pytest.mark.parametrize(("text", "parsed"), [
-    ("7.4p1 Debian", ((7, 4), "p1")),
-    ("1.3.3c", ((1, 3, 3), "c")),
-    ("2.4.58", ((2, 4, 58), "")),
-    ("10.0", ((10, 0), "")),
-    ("3.X - 4.X", None),
-    ("", None),
-    ("beta", None),
-])
-def test_version_parsing(text: str, parsed: object) -> None:
-    assert parse_version(text) == parsed
 
 
 def test_a_broken_table_fails_loudly() -> None:
