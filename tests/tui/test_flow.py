@@ -165,8 +165,9 @@ def test_start_screen_writes_the_starter_and_never_overwrites(app_for: Any, tmp_
 
     async def never_overwrites(pilot: Any) -> None:
         await pilot.press("n", *"acme.yaml", "enter")
-        assert (tmp_path / "acme.yaml").read_text(encoding="utf-8") == "# mine\n"
-        assert "already exists; not overwriting it" in await shown(pilot)
+        assert (tmp_path / "acme.yaml").read_text(encoding="utf-8") == "# mine\n"  # opened, never overwritten
+        await wait_until(pilot, lambda: "cannot be used yet" in screen_text(again), "the problem box")
+        assert "the config must be a mapping" in await shown(pilot)
 
     drive(again, never_overwrites, size=(200, 30))
 
