@@ -107,13 +107,14 @@ def test_a_new_report_format_is_one_module_and_one_entry_point(tmp_path: Path) -
                            "--no-history", "--fail-on", "none"], capture_output=True, text=True, env=env, timeout=120)
     assert scan.returncode == 0, scan.stderr
     assert (tmp_path / "o/findings.csv").read_text().startswith("severity,title\nhigh,No IT security provider")
-    bad = subprocess.run([sys.executable, "-m", "posture", "scan", str(config), "--format", "docx"],
+    bad = subprocess.run([sys.executable, "-m", "posture", "scan", str(config), "--format", "nosuchformat"],
                          capture_output=True, text=True, env=env, timeout=120)
-    assert bad.returncode == 2 and "unknown format docx; choose from csv, html, json, markdown, pdf" in bad.stderr
+    assert bad.returncode == 2 and "unknown format nosuchformat; choose from csv, " in bad.stderr
     without = subprocess.run([sys.executable, "-m", "posture", "validate", str(config)], capture_output=True,
                              text=True, timeout=120)
     assert without.returncode == 2
-    assert "c.yaml:3:10: report.formats: unknown report format 'csv'; installed: html, json, markdown, pdf" in without.stderr
+    expected = "c.yaml:3:10: report.formats: unknown report format 'csv'; installed: "
+    assert expected in without.stderr
 
 
 def test_a_broken_plugin_is_found_only_when_used_and_never_stops_the_others(tmp_path: Path) -> None:
