@@ -49,7 +49,8 @@ _SFTP_SCP = re.compile(
 _BACKENDS = r"(?:sftp|rest|s3|b2|azure|gs|swift|rclone|local|ssh|file|https?):"
 _SCP = re.compile(
     r"(?P<head>(?<![\w/.:@%\-])(?!" + _BACKENDS + r")[A-Za-z0-9_.+\-]+(?:@[A-Za-z0-9_.\-]+)?:)"
-    r"(?P<secret>(?:(?!://)[^\s\"'<>])+)"
+    # never `scheme://…`: a URL's user info is _URL_USERINFO's, and its user name is not a secret
+    r"(?P<secret>(?!//)(?:(?!://)[^\s\"'<>])+)"
     r"(?P<tail>@" + _HOST + r":(?=[^\s]|$))"
 )
 # rclone connection strings (rclone::sftp,user=u,pass=OBSCURED:path) and secret URL query parameters.

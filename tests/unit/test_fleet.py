@@ -28,6 +28,7 @@ def _record(db: Path, client: str, days_ago: list[int], *findings: sample.Findin
                                 run_id=f"{abs(hash(client)) % 10**6:06d}{n:04d}",
                                 finished=NOW - timedelta(days=days))
         run.organization = {**run.organization, "name": org or client}
+        run.config_id = f"config-{client}"  # each client's own config, as on a real site
         store.record(run, client=client, schedule_days=schedule)
         previous = run
 
@@ -49,7 +50,7 @@ def test_worst_first_with_age_schedule_and_counts(history: Path) -> None:
     assert (burning.last.critical, burning.last.high, burning.last.new, burning.runs) == (1, 2, 0, 2)
     assert late.overdue and late.schedule_days == 14 and round(late.age_days) == 30
     assert not calm.overdue and calm.last.failing == 0 and hostile.last.new is None
-    assert [n for _, n in late.series] == [1, 1, 1] and not fleet.tracking
+    assert [n for _, n in late.series] == [1, 1, 1] and fleet.tracking  # migration 3 brings the tracking tables
 
 
 def test_markdown_and_html(history: Path) -> None:
@@ -60,7 +61,8 @@ def test_markdown_and_html(history: Path) -> None:
     assert rows[0].split(" | ")[1:10] == ["burning-dental", "2026-11-30 12:00", "1 d", "7 d", "1", "2", "0", "0",
                                           "0"]
     assert "30 d OVERDUE" in rows[1] and "| 14 d |" in rows[1]
-    assert "first run" in markdown and "no action tracking" in markdown
+    assert "first run" in markdown and "no action tracking" not in markdown
+    assert "| Actions | Accepted risks ending ≤ 30 d |" in markdown
     assert not re.search(r"(?<!\\)<img", markdown) and r"\<img" in markdown and r"\|\*evil\*" in markdown
     page = render_html(fleet)
     assert page.count("<svg") == 4 and page.count("<polyline") == 4 and page.count("OVERDUE") == 1
@@ -120,3 +122,20 @@ def test_the_readme_config_and_commands_run(tmp_path: Path, monkeypatch: pytest.
         assert main(args[1:]) in (0, 1), line
     out = capsys.readouterr().out
     assert "lone-star-dental" in out and (tmp_path / "fleet" / "posture-fleet.html").is_file()
+
+
+def test_accepted_risks_about_to_expire_are_counted_per_client(history: Path) -> None:
+    from datetime import timedelta
+
+    from posture.store.tracking import accept_risk
+    from posture.tracking import AcceptedRisk
+
+    store = open_store(history)
+    config_id = next(r.config_id for r in store.runs() if r.client == "burning-dental")
+    today = NOW.date()
+    for finding, days in (("ports-0000000001", 10), ("ports-0000000002", 29), ("ports-0000000003", 90)):
+        accept_risk(store, config_id, AcceptedRisk(finding=finding, reason="replaced in Q1", accepted_by="Ana",
+                                                   until=today + timedelta(days=days), accepted_on=today), NOW)
+    fleet = roll_up(store, NOW)
+    counts = {c.client: c.expiring for c in fleet.clients}
+    assert counts["burning-dental"] == 2 and counts["calm-bakery"] == 0  # the 90-day one is not "about to"
