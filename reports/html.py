@@ -170,28 +170,7 @@ def _summary(a: Assessment, staff: bool, toc: _Toc) -> list[str]:
     if not a.assessed:
         rows.append(["Checks run", "<strong>none: nothing was assessed</strong>"])
     rows += [["Problems found", by_sev], ["Actions", prio_line]]
-    errored = [c for c in a.checks if c.status is CheckStatus.ERROR]
-    skipped = [c for c in a.checks if c.status is CheckStatus.SKIPPED]
-    unchecked = a.unchecked
-    if errored or unchecked:
-        parts = [f"{c.title}" + ("" if staff else f": {c.error}") for c in errored]
-        if unchecked and staff:
-            parts.append(f"{len(unchecked)} item(s)")
-        elif unchecked:  # each part by name: which backup job, which password, which target
-            shown = [f.title for f in unchecked[:10]] + ([f"{len(unchecked) - 10} more"] if len(unchecked) > 10 else [])
-            parts.append(", ".join(shown) + " (details under Findings)")
-        rows.append(["Could not be checked", _cell("; ".join(parts))])
-    if skipped:
-        rows.append(["Not run this time", _cell(", ".join(c.title for c in skipped))])
-    breach = [c.facts["breach_check"] for c in a.checks if isinstance(c.facts.get("breach_check"), str)]
-    if breach:  # where candidate passwords' hashes were looked up: the owner should know it
-        rows.append(["Breach look-up", _cell(breach[0].split(":")[0] if staff else breach[0])])
-    if a.tracking:
-        rows.append(["Progress", _cell(a.tracking.progress.line())])
-    if a.drift:
-        d = a.drift
-        rows.append([f"Since the last run ({d.previous_finished.date()})",
-                     f"{len(d.new)} new · {len(d.resolved)} resolved · {len(d.unchanged)} unchanged"])
+    rows += [[label, _cell(value)] for label, value in plan.status_rows(a, staff)]
     if a.mode is Mode.INCIDENT:
         advice = ("Work down the list from the top: the first actions contain the attack and call in help, "
                   "the later ones restore, notify and prevent a repeat. Tick each box when done and write "

@@ -88,28 +88,7 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
         out.append("| Checks run | **none: nothing was assessed** |")
     out.append(f"| Problems found | {by_sev} |")
     out.append(f"| Actions | {prio_line} |")
-    errored = [c for c in a.checks if c.status is CheckStatus.ERROR]
-    skipped = [c for c in a.checks if c.status is CheckStatus.SKIPPED]
-    unchecked = a.unchecked
-    if errored or unchecked:
-        parts = [f"{c.title}" + ("" if staff else f": {c.error}") for c in errored]
-        if unchecked and staff:
-            parts.append(f"{len(unchecked)} item(s)")
-        elif unchecked:  # each part by name: which backup job, which password, which target
-            shown = [f.title for f in unchecked[:10]] + ([f"{len(unchecked) - 10} more"] if len(unchecked) > 10 else [])
-            parts.append(", ".join(shown) + " (details under Findings)")
-        out.append(f"| Could not be checked | {cell('; '.join(parts))} |")
-    if skipped:
-        out.append(f"| Not run this time | {cell(', '.join(c.title for c in skipped))} |")
-    if a.tracking:
-        out.append(f"| Progress | {cell(a.tracking.progress.line())} |")
-    breach = [c.facts["breach_check"] for c in a.checks if isinstance(c.facts.get("breach_check"), str)]
-    if breach:  # where candidate passwords' hashes were looked up: the owner should know it
-        out.append(f"| Breach look-up | {cell(breach[0].split(':')[0] if staff else breach[0])} |")
-    if a.drift:
-        d = a.drift
-        out.append(f"| Since the last run ({d.previous_finished.date()}) | {len(d.new)} new · "
-                   f"{len(d.resolved)} resolved · {len(d.unchanged)} unchanged |")
+    out += [f"| {label} | {cell(value)} |" for label, value in status_rows(a, staff)]
     out.append("")
     if a.mode is Mode.INCIDENT:
         out += ["Work down the list from the top: the first actions contain the attack and call in help, "
@@ -119,6 +98,35 @@ def _summary(a: Assessment, staff: bool) -> list[str]:
         out += ["No incident is declared, so this is a prevention plan: the first actions close the ways in "
                 "an attacker would use today. Tick each box when done and write down who owns it.", ""]
     return out
+
+
+def status_rows(a: Assessment, staff: bool) -> list[tuple[str, str]]:
+    """The summary's rows after the counts, as plain text (label, value): each writer escapes them its way,
+    so the Markdown and the HTML page list the same rows in the same order."""
+    rows = []
+    errored = [c for c in a.checks if c.status is CheckStatus.ERROR]
+    unchecked = a.unchecked
+    if errored or unchecked:
+        parts = [f"{c.title}" + ("" if staff else f": {c.error}") for c in errored]
+        if unchecked and staff:
+            parts.append(f"{len(unchecked)} item(s)")
+        elif unchecked:  # each part by name: which backup job, which password, which target
+            shown = [f.title for f in unchecked[:10]] + ([f"{len(unchecked) - 10} more"] if len(unchecked) > 10 else [])
+            parts.append(", ".join(shown) + " (details under Findings)")
+        rows.append(("Could not be checked", "; ".join(parts)))
+    skipped = [c for c in a.checks if c.status is CheckStatus.SKIPPED]
+    if skipped:
+        rows.append(("Not run this time", ", ".join(c.title for c in skipped)))
+    if a.tracking:
+        rows.append(("Progress", a.tracking.progress.line()))
+    breach = [c.facts["breach_check"] for c in a.checks if isinstance(c.facts.get("breach_check"), str)]
+    if breach:  # where candidate passwords' hashes were looked up: the owner should know it
+        rows.append(("Breach look-up", breach[0].split(":")[0] if staff else breach[0]))
+    if a.drift:
+        d = a.drift
+        rows.append((f"Since the last run ({d.previous_finished.date()})",
+                     f"{len(d.new)} new · {len(d.resolved)} resolved · {len(d.unchanged)} unchanged"))
+    return rows
 
 
 def _actions(a: Assessment, staff: bool) -> list[str]:
