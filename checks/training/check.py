@@ -103,9 +103,10 @@ class TrainingCheck(Check[TrainingOptions]):
             raise ctx.config.locate((*KEY, "courses"), f"{Path(opts.roster).name} has no course column to filter "
                                     "on; remove courses or name the column under columns.course")
         counts = CourseFilter(opts.courses)
-        if any(r.completed is not None and counts(r.course) for r in roster.records):
+        done = {course for course, day in zip(roster.data.course, roster.data.completed, strict=True) if day}
+        if any(map(counts, done)):
             return
-        found = sorted({r.course for r in roster.records if r.course})
+        found = sorted(set(filter(None, roster.data.course)))
         shown = ", ".join(repr(c) for c in found[:8]) + (" ..." if len(found) > 8 else "")
         raise ctx.config.locate((*KEY, "courses"), f"no completed course in {Path(opts.roster).name} matches "
                                 f"these names (courses found: {shown or 'none'})")
@@ -116,7 +117,7 @@ class TrainingCheck(Check[TrainingOptions]):
             self.prepare(ctx)
         assert self._roster is not None
         with gc_paused():
-            learners = roster_people(self._roster.records, CourseFilter(opts.courses))
+            learners = roster_people(self._roster.data, CourseFilter(opts.courses))
             for parsed in self._phishing:
                 learners = add_phishing(learners, parsed.records, parsed.path.name)
             staff = staff_people(self._staff.records) if self._staff is not None else None
@@ -130,7 +131,7 @@ class TrainingCheck(Check[TrainingOptions]):
             customer_data=list(ctx.config.organization.customer_data),
         )
         findings, facts = build(judgement, sources)
-        facts["roster"] = {"file": sources.roster, "rows": len(self._roster.records), "people": len(learners)}
+        facts["roster"] = {"file": sources.roster, "rows": self._roster.count, "people": len(learners)}
         ctx.facts.update(facts)
         ctx.staff = staff_section(facts)
         return findings

@@ -212,7 +212,7 @@ def _decide_order(pairs: Mapping[str, _Pair], where: Callable[[str], Seen], path
     month_first = [t for t, p in pairs.items() if p.second > 12 >= p.first]
     if day_first and month_first:
         a, b = _first_seen(day_first, where), _first_seen(month_first, where)
-        later = max(a, b, key=lambda t: where(t).line)
+        later = max(a, b, key=lambda t: _reading_order(where(t)))
         raise InputError(
             f"this file writes dates both day-first ({a!r}, line {where(a).line}) and month-first ({b!r}, line "
             f"{where(b).line}); make them consistent, or set date_format under checks.training "
@@ -234,7 +234,12 @@ def _decide_order(pairs: Mapping[str, _Pair], where: Callable[[str], Seen], path
 
 
 def _first_seen(texts: list[str], where: Callable[[str], Seen]) -> str:
-    return min(texts, key=lambda t: where(t).line)
+    """The text met first reading the file line by line, left to right."""
+    return min(texts, key=lambda t: _reading_order(where(t)))
+
+
+def _reading_order(seen: Seen) -> tuple[int, int]:
+    return seen.line, seen.column or 0
 
 
 def _spell(day: int, month: int) -> str:

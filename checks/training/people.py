@@ -11,10 +11,14 @@ import fnmatch
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress, repeat
+from operator import is_
 
+from checks.training.cells import Columns, Memo
 from checks.training.parse import Record, display_name
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -92,42 +96,68 @@ class CourseFilter:
         return hit
 
 
-def roster_people(records: Iterable[Record], counts: CourseFilter) -> list[Person]:
-    """One Person per learner, with the latest completion of a course that counts.
+def roster_people(rows: Columns, counts: CourseFilter) -> list[Person]:
+    """One Person per learner (by email, else by name), with the latest completion of a course that counts.
 
-    The hottest loop of a big roster: the record is unpacked once and each person's fields are only
-    written when they change.
+    A big roster has tens of rows per learner, mostly repeating the same name, department and click
+    count: those are read from the distinct combinations (found in C), and only the line numbers and
+    completions take a Python step per row.
     """
-    by_email: dict[str, Person] = {}
-    by_name: dict[str, Person] = {}
-    for line, name, email, course, completed, status, clicks, clicked, hired, department in records:
-        if email:
-            k = email.casefold()
-            person = by_email.get(k)
-            if person is None:
-                person = by_email[k] = Person(name, email)
-        else:
-            k = name_key(name)
-            person = by_name.get(k)
-            if person is None:
-                person = by_name[k] = Person(name, "")
-        if not person.name and name:
-            person.name = name
-        if not person.department and department:
-            person.department = department
-        if person.hire_date is None and hired is not None:
-            person.hire_date = hired
-        if completed is not None:
-            if counts(course) and (person.last_completed is None or completed > person.last_completed):
-                person.last_completed, person.last_course = completed, course
-        elif status and not person.open_status:
-            person.open_status = status
+    keys = _person_keys(rows.name, rows.email)
+    people: dict[str, Person] = {}
+    for k, name, email, department, hired in dict.fromkeys(
+            zip(keys, rows.name, rows.email, rows.department, rows.hire_date, strict=True)):
+        person = people.get(k)
+        if person is None:
+            people[k] = Person(name, email, department, hired)
+            continue
+        person.name = person.name or name
+        person.department = person.department or department
+        person.hire_date = person.hire_date or hired
+    lines = {k: p.roster_lines for k, p in people.items()}
+    for k, line in zip(keys, rows.line, strict=True):
+        lines[k].append(line)
+    _latest_completions(people, keys, rows, counts)
+    not_completions = list(map(is_, rows.completed, repeat(None)))
+    open_statuses = zip(compress(keys, not_completions), compress(rows.status, not_completions), strict=True)
+    for k, status in dict.fromkeys(open_statuses):
+        person = people[k]
+        person.open_status = person.open_status or status
+    for k, clicks in dict.fromkeys(zip(keys, rows.clicks, strict=True)):
+        person = people[k]
         if clicks is not None and clicks > person.click_total:
             person.click_total = clicks
-        if clicked:
-            person.click_events += 1
-        person.roster_lines.append(line)
-    return _fold_names(by_email, by_name)
+    for k, events in Counter(compress(keys, rows.clicked)).items():
+        people[k].click_events = events
+    return _fold_names({k: p for k, p in people.items() if p.email}, {k: p for k, p in people.items() if not p.email})
+
+
+def _latest_completions(people: dict[str, Person], keys: list[str], rows: Columns, counts: CourseFilter) -> None:
+    """Each learner's latest completion of a course that counts (the first row's course on a tie)."""
+    completed = rows.completed
+    if not all(map(counts, set(rows.course))):
+        completed = [day if day is not None and counts(course) else None
+                     for day, course in zip(completed, rows.course, strict=True)]
+    latest: dict[str, date] = {}
+    course_of: dict[str, str] = {}
+    get = latest.get
+    days: Iterator[date] = compress(completed, completed)  # type: ignore[arg-type]  # the rows with a date
+    for k, day, course in zip(compress(keys, completed), days, compress(rows.course, completed), strict=True):
+        best = get(k)
+        if best is None or day > best:
+            latest[k] = day
+            course_of[k] = course
+    for k, day in latest.items():
+        people[k].last_completed, people[k].last_course = day, course_of[k]
+
+
+def _person_keys(names: list[str], emails: list[str]) -> list[str]:
+    """Each row's learner: the case-folded email, else the normalised name (which never holds an "@")."""
+    by_email = list(map(Memo(str.casefold).__getitem__, emails))
+    if "" not in set(emails):
+        return by_email
+    by_name = map(Memo(name_key).__getitem__, names)
+    return [e or n for e, n in zip(by_email, by_name, strict=True)]
 
 
 def add_phishing(people: list[Person], records: Iterable[Record], source: str) -> list[Person]:

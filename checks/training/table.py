@@ -13,10 +13,10 @@ import csv
 import gc
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import repeat
+from itertools import chain, compress, islice, repeat
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -32,23 +32,49 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 csv.field_size_limit(1024 * 1024)
 
 
-class Row(NamedTuple):  # a tuple: tens of thousands are made, and a frozen dataclass costs far more
+HEAD_ROWS = 10  # the header is looked for in the first records: a title line or two above it is common
+BLOCK_ROWS = 4096  # records parsed at a time: a big file is never held as cells all at once
+PIECE_CHARS = 1 << 16  # text handed to the line splitter at a time (io.StringIO holds 4 bytes a character)
+
+
+class Row(NamedTuple):  # a header candidate
     line: int  # 1-based line where the record starts
     cells: list[str]
     places: tuple[tuple[int, int], ...] | None = None  # YAML: each cell's (line, column) in the file
 
 
+class Block(NamedTuple):
+    """Consecutive non-blank records: each one's first line, its cells and (YAML) each cell's place."""
+
+    lines: Sequence[int]
+    rows: list[list[str]]
+    places: list[tuple[tuple[int, int], ...]] | None = None
+
+
 @dataclass(frozen=True)
 class Table:
+    """The first non-blank records (`head`, where the header is) and the rest, read block by block as
+    `blocks` is iterated (once): a 200,000-row export is never held as cells all at once."""
+
     path: Path
-    records: list[Row]  # every non-blank record, header candidates included
+    head: list[Row]
+    rest: Iterator[Block] = iter(())
     fixed_header: bool = False  # YAML: the first record is the header, built from the keys
 
-    def place(self, row: Row, index: int) -> tuple[int, int]:
-        """(line, column) to report for cell `index`: the field number in CSV, the key's place in YAML."""
-        if row.places is not None and index < len(row.places):
-            return row.places[index]
-        return row.line, index + 1
+    def blocks(self, header_at: int) -> Iterator[Block]:
+        """The non-blank records after head[header_at]."""
+        after = self.head[header_at + 1:]
+        if after:
+            places = None if after[0].places is None else [r.places or () for r in after]
+            yield Block([r.line for r in after], [r.cells for r in after], places)
+        yield from self.rest
+
+
+def place(line: int, places: tuple[tuple[int, int], ...] | None, index: int) -> tuple[int, int]:
+    """(line, column) to report for cell `index`: the field number in CSV, the key's place in YAML."""
+    if places is not None and index < len(places):
+        return places[index]
+    return line, index + 1
 
 
 def read_table(path: Path, delimiter: str | None = None) -> Table:
@@ -96,34 +122,97 @@ def _csv_table(path: Path, text: str, delimiter: str | None) -> Table:
         first_line = 2
     if delimiter is None:
         delimiter = sniff_delimiter([ln for ln in lines[first_line - 1:first_line + 9] if ln.strip()])
-    # strict: an unclosed quote is an error, not the rest of the file silently swallowed into one cell
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        rows = list(reader)
-    except csv.Error:
-        rows = []
-    if rows and reader.line_num == len(rows):
-        # No record spans lines (the usual case): record i starts on line i + first_line.
-        keep = [i for i, cells in enumerate(rows) if "".join(cells).strip()]
-        return Table(path, tuples(Row, ([i + first_line for i in keep], [rows[i] for i in keep],
-                                        repeat(None, len(keep)))))
-    return Table(path, _rows_with_lines(path, text, delimiter, first_line))
+    return _split_head(path, _CsvBlocks(path, text, delimiter, first_line).read())
 
 
-def _rows_with_lines(path: Path, text: str, delimiter: str, first_line: int) -> list[Row]:
-    """The slow way, tracking where each record starts: for cells with line breaks, and for errors."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records: list[Row] = []
-    previous_end = 0
-    try:
-        for cells in reader:
-            start = previous_end + first_line
-            previous_end = reader.line_num
-            if "".join(cells).strip():
-                records.append(Row(start, cells))
-    except csv.Error as exc:
-        raise InputError(f"unreadable CSV: {exc}", path=path, line=previous_end + first_line) from None
-    return records
+def _split_head(path: Path, blocks: Iterator[Block]) -> Table:
+    """The first HEAD_ROWS non-blank records as Rows; what is left of their block goes first in `rest`."""
+    head: list[Row] = []
+    for block in blocks:
+        take = HEAD_ROWS - len(head)
+        places = block.places or repeat(None)
+        head += map(Row, block.lines[:take], block.rows[:take], islice(places, take))
+        if len(block.rows) > take:
+            left = Block(block.lines[take:], block.rows[take:], block.places[take:] if block.places else None)
+            return Table(path, head, chain((left,), blocks))
+        if len(head) == HEAD_ROWS:
+            break
+    return Table(path, head, blocks)
+
+
+def _text_lines(text: str) -> Iterator[str]:
+    """The text's lines as csv wants them (ends kept; split at \\n, \\r\\n or \\r, like a file opened with
+    newline=""): io.StringIO over one piece at a time, since it holds 4 bytes a character."""
+    return chain.from_iterable(map(io.StringIO, _pieces(text), repeat("")))
+
+
+def _pieces(text: str) -> Iterator[str]:
+    start, end = 0, len(text)
+    while start < end:
+        cut = text.find("\n", start + PIECE_CHARS)  # cut after a \n: a \r\n pair stays whole
+        stop = end if cut < 0 else cut + 1
+        yield text[start:stop]
+        start = stop
+
+
+class _CsvBlocks:
+    """A CSV text's non-blank records, block by block, each with the line it starts on.
+
+    Fast path: while no record spans lines, record i starts on line i + first_line, which the csv
+    reader's line count confirms after each block. The first block where it does not (a quoted cell
+    with a line break) is read again from its first line record by record, and so is the rest.
+    """
+
+    def __init__(self, path: Path, text: str, delimiter: str, first_line: int) -> None:
+        self.path, self.text, self.delimiter, self.first_line = path, text, delimiter, first_line
+
+    def read(self) -> Iterator[Block]:
+        reader = csv.reader(_text_lines(self.text), delimiter=self.delimiter, strict=True)
+        size = HEAD_ROWS
+        while True:
+            before = reader.line_num
+            try:
+                records = list(islice(reader, size))
+                spans = reader.line_num - before != len(records)
+            except csv.Error:
+                spans = True  # read again record by record, which says on which line
+            if spans:
+                yield from self._tracked(before)
+                return
+            if not records:
+                return
+            start = before + self.first_line
+            yield _non_blank(range(start, start + len(records)), records)
+            size = BLOCK_ROWS
+
+    def _tracked(self, skip: int) -> Iterator[Block]:
+        """The records from line `skip` + 1 on, tracking where each starts: for cells with line breaks, and
+        for a located message when the CSV cannot be read."""
+        reader = csv.reader(islice(_text_lines(self.text), skip, None), delimiter=self.delimiter, strict=True)
+        lines: list[int] = []
+        records: list[list[str]] = []
+        previous_end = 0
+        try:
+            for cells in reader:
+                lines.append(skip + previous_end + self.first_line)
+                records.append(cells)
+                previous_end = reader.line_num
+                if len(records) == BLOCK_ROWS:
+                    yield _non_blank(lines, records)
+                    lines, records = [], []
+        except csv.Error as exc:
+            raise InputError(f"unreadable CSV: {exc}", path=self.path,
+                             line=skip + previous_end + self.first_line) from None
+        if records:
+            yield _non_blank(lines, records)
+
+
+def _non_blank(lines: Sequence[int], records: list[list[str]]) -> Block:
+    """Blank records (no cell with anything but spaces) left out."""
+    filled = list(map(str.strip, map("".join, records)))
+    if all(filled):
+        return Block(lines, records)
+    return Block(list(compress(lines, filled)), list(compress(records, filled)))
 
 
 @contextlib.contextmanager
@@ -169,7 +258,9 @@ def _yaml_table(path: Path) -> Table:
             raise InputError("each entry must be a mapping of column: value", path=path, line=line, column=column)
         for key in item:
             headers.setdefault(str(key), len(headers))
-    records = [Row(1, list(headers))]
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    places_of: list[tuple[tuple[int, int], ...]] = []
     for i, item in enumerate(data):
         line, column = located.where((*prefix, i))
         cells = [""] * len(headers)
@@ -179,8 +270,10 @@ def _yaml_table(path: Path) -> Table:
             key_line, key_column = located.where((*prefix, i, key))
             places[at] = (key_line or 1, key_column or 1)
             cells[at] = _cell(value, path, key_line, key_column, str(key))
-        records.append(Row(line or 1, cells, tuple(places)))
-    return Table(path, records, fixed_header=True)
+        lines.append(line or 1)
+        rows.append(cells)
+        places_of.append(tuple(places))
+    return Table(path, [Row(1, list(headers))], iter([Block(lines, rows, places_of)]), fixed_header=True)
 
 
 def _cell(value: object, path: Path, line: int | None, column: int | None, key: str) -> str:
@@ -220,7 +313,7 @@ def xlsx_table(path: Path) -> Table:
             records = [Row(number, cells) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
                        if "".join(cells := [_xlsx_cell(v) for v in values]).strip()]
             if records:
-                return Table(path, records)
+                return _split_head(path, iter([Block([r.line for r in records], [r.cells for r in records])]))
     finally:
         book.close()
     raise InputError("the workbook's sheets are empty", path=path, line=1)
