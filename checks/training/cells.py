@@ -1,10 +1,12 @@
 """The data rows' cells turned into typed columns, every bad row reported at once.
 
-A roster can have hundreds of thousands of rows but only thousands of distinct names, courses and
-dates. So each block of rows is cut into the columns the header mapped, each cell replaced by the
-first equal string seen (the rest are freed at once), and at the end every distinct value is
-interpreted once and the columns mapped through the results with `map`, in C. Problems are looked
-for among the distinct values first; only when one is bad are the rows scanned for where it is.
+A roster can have hundreds of thousands of rows but only thousands of distinct people, courses and
+dates. So as each block of rows is read, its cells are grouped into a few keys per row (who: the
+name, email and department cells; the completion: status and date; the course; the phishing
+result; the hire date) and each key is replaced by the number of its distinct value, in C; the
+cells themselves are freed with the block. At the end every distinct value is interpreted once and
+the rows mapped through the results by number. Problems are found among the distinct values; only
+when one is bad are the rows scanned for where it is.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import date, timedelta
 from itertools import compress, repeat
-from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 from checks.training.columns import ColumnMap
@@ -29,6 +30,7 @@ _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "dds", "dmd",
 _NOT_DONE, _DONE, _OTHER = range(3)
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+T = TypeVar("T")
 
 
 class Columns(NamedTuple):
@@ -56,6 +58,63 @@ class Memo(dict[K, V]):
     def __missing__(self, value: K) -> V:
         result = self[value] = self.fn(value)
         return result
+
+
+class _Numbers(dict[Any, int]):  # keys: a cell, or a tuple of cells
+    """Each distinct key numbered 0, 1, 2... in the order first seen: `map(numbers.__getitem__, keys)`."""
+
+    def __missing__(self, key: Any) -> int:
+        number = self[key] = len(self)
+        return number
+
+
+# The keys a row is read as: the fields of each that the header maps, in this order.
+GROUPS = {
+    "who": ("name", "first_name", "last_name", "email", "department"),
+    "completion": ("status", "completed"),
+    "course": ("course",),
+    "phishing": ("phishing",),
+    "hire_date": ("hire_date",),
+}
+
+
+class _Group:
+    """One key of every row: its distinct values numbered, and each row's number."""
+
+    def __init__(self, fields: tuple[str, ...], columns: ColumnMap) -> None:
+        self.fields = tuple(f for f in fields if f in columns.index)
+        self.at = [columns.index[f] for f in self.fields]
+        self.numbers = _Numbers()
+        self.rows: list[int] = []
+
+    def add(self, by_column: list[tuple[str, ...]]) -> None:
+        if len(self.at) == 1:
+            keys: Iterable[Any] = by_column[self.at[0]]
+        else:
+            keys = zip(*(by_column[at] for at in self.at), strict=True)
+        self.rows += map(self.numbers.__getitem__, keys)
+
+    def values(self, field: str) -> list[str]:
+        """The field's raw cell in each distinct key, by number ("" when the file has no such column)."""
+        if field not in self.fields:
+            return [""] * len(self.numbers)
+        if len(self.fields) == 1:
+            return list(self.numbers)
+        at = self.fields.index(field)
+        return [key[at] for key in self.numbers]
+
+    def spread(self, by_number: list[T]) -> list[T]:
+        """A value per distinct key, made a value per row."""
+        return list(map(by_number.__getitem__, self.rows))
+
+    def rows_with(self, numbers: Iterable[int]) -> Iterator[int]:
+        """The rows whose key is one of `numbers`; no scan at all when there are none."""
+        wanted = set(numbers)
+        return compress(range(len(self.rows)), map(wanted.__contains__, self.rows)) if wanted else iter(())
+
+    def first_rows(self) -> dict[int, int]:
+        """number -> the first row with it."""
+        return dict(zip(reversed(self.rows), range(len(self.rows) - 1, -1, -1), strict=True))
 
 
 def tidy(text: str) -> str:
@@ -106,11 +165,8 @@ class CellReader:
         self.problems: list[InputError] = []
         self.lines: list[int] = []
         self.places: list[tuple[tuple[int, int], ...]] = []
-        # field -> the column's cells, each the first equal string seen (so equal cells are one object)
-        self.raw: dict[str, list[str]] = {field: [] for field in columns.index}
-        self._same: dict[str, dict[str, str]] = {field: {} for field in columns.index}
-        self._cut = [(itemgetter(at), self.raw[field], self._same[field].setdefault)
-                     for field, at in columns.index.items()]
+        self.groups = {name: _Group(fields, columns) for name, fields in GROUPS.items()}
+        self._reading = [g for g in self.groups.values() if g.fields]
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -122,9 +178,10 @@ class CellReader:
         self.lines += block.lines
         if block.places is not None:
             self.places += block.places
-        for get, column, same in self._cut:
-            cells = list(map(get, rows))
-            column += map(same, cells, cells)
+        if rows:
+            by_column = list(zip(*rows, strict=True))  # transposed in one pass over the rows
+            for group in self._reading:
+                group.add(by_column)
 
     def _fit(self, line: int, cells: list[str], places: tuple[tuple[int, int], ...] | None) -> list[str]:
         """A ragged row cut or padded to the header's width; extra values that are not empty are a problem."""
@@ -149,122 +206,94 @@ class CellReader:
     def place(self, row: int, at: int) -> tuple[int, int]:
         return place(self.lines[row], self.places[row] if self.places else None, at)
 
+    def report(self, group: str, field: str | None, messages: dict[int, str]) -> None:
+        """`messages` by distinct number: one problem on every row with that number."""
+        rows = self.groups[group].rows
+        for i in self.groups[group].rows_with(messages):
+            self.problem(i, field, messages[rows[i]])
+
     # --- interpreting -----------------------------------------------------------------------------------
 
-    def column(self, field: str, fn: Callable[[str], Any], absent: Any = "") -> list[Any]:
-        """The field's column mapped through `fn`, each distinct cell once; `absent` on every row without it."""
-        cells = self.raw.get(field)
-        if cells is None:
-            return [absent] * len(self.lines)
-        return list(map(Memo(fn).__getitem__, cells))
-
     def finish(self) -> tuple[Columns, list[InputError]]:
-        names, emails = self._identities()
-        completed_texts = self.column("completed", str.strip)
-        completed, hired = self._dates(completed_texts, self.column("hire_date", str.strip))
-        completed = self._completions(completed_texts, completed)
-        clicks, clicked = self._phishing()
-        return Columns(self.lines, names, emails, self.column("course", tidy), completed,
-                       self.column("status", tidy), clicks, clicked, hired,
-                       self.column("department", tidy)), self.problems
+        for group in self.groups.values():
+            if not group.fields:  # the file has none of its columns: every row has the one empty key
+                group.rows = [group.numbers[""]] * len(self.lines)
+        who, completion, course, phishing, hire = (self.groups[g] for g in GROUPS)
+        names, emails = self._identities(who)
+        departments = list(map(tidy, who.values("department")))
+        texts = list(map(str.strip, completion.values("completed")))
+        hire_texts = list(map(str.strip, hire.values("hire_date")))
+        days, hire_days = self._dates(texts, hire_texts)
+        statuses = completion.values("status")
+        completed = self._completions(statuses, texts, days)
+        clicks, clicked = self._phishing(phishing)
+        return Columns(
+            self.lines, who.spread(names), who.spread(emails), course.spread(list(map(tidy, course.values("course")))),
+            completion.spread(completed), completion.spread(list(map(tidy, statuses))), phishing.spread(clicks),
+            phishing.spread(clicked), hire.spread(hire_days), who.spread(departments),
+        ), self.problems
 
-    @staticmethod
-    def _rows_with(values: list[Any], bad: Iterable[Any]) -> Iterator[int]:
-        """The rows whose value is one of `bad`; no scan at all when nothing is."""
-        wrong = set(bad)
-        return compress(range(len(values)), map(wrong.__contains__, values)) if wrong else iter(())
-
-    def _names(self) -> list[str]:
+    def _identities(self, who: _Group) -> tuple[list[str], list[str]]:
+        """Each distinct who's name and email (by number); rows naming nobody or a broken email are problems."""
         person: Memo[str, str] = Memo(lambda text: display_name(tidy(text)))
-        names = self.column("name", person.__getitem__)
-        index = self.columns.index
-        if "first_name" not in index and "last_name" not in index:
-            return names
-        blank = [""] * len(self.lines)
-        pairs = zip(self.raw.get("first_name", blank), self.raw.get("last_name", blank), strict=True)
-        full_name: Memo[tuple[str, str], str] = Memo(lambda pair: person[" ".join(pair)])
-        joined = list(map(full_name.__getitem__, pairs))
-        # A "name" column of numbers beside First/Last Name is an employee number, never the name.
-        usable = {name: bool(name) and not name.isdigit() for name in set(names)}
-        if not any(usable.values()):
-            return joined
-        if all(usable.values()):
-            return names
-        return [name if usable[name] else whole for name, whole in zip(names, joined, strict=True)]
-
-    def _identities(self) -> tuple[list[str], list[str]]:
-        names = self._names()
-        emails = self.column("email", str.strip)
+        names = list(map(person.__getitem__, who.values("name")))
+        if "first_name" in who.fields or "last_name" in who.fields:
+            joined = map(person.__getitem__, map(" ".join, zip(who.values("first_name"), who.values("last_name"),
+                                                              strict=True)))
+            # A "name" column of numbers beside First/Last Name is an employee number, never the name.
+            names = [whole if not name or name.isdigit() else name for name, whole in zip(names, joined, strict=True)]
+        emails = list(map(str.strip, who.values("email")))
         ok: Memo[str, bool] = Memo(lambda text: bool(_EMAIL.fullmatch(text)))
-        if "email" not in self.columns.index:  # a "User" column holding logins: the name is the email
-            logins = {name for name in set(names) if name and ok[name]}
-            if logins:
-                emails = [name if name in logins else "" for name in names]
-                names = ["" if name in logins else name for name in names]
-        bad = [email for email in set(emails) if email and not ok[email]]
-        for i in self._rows_with(emails, bad):
-            self.problem(i, "email", f"{emails[i]!r} is not an email address")
-        if "" in set(names) and "" in set(emails):
-            first = next((f for f in ("name", "first_name", "last_name", "email") if f in self.columns.index), None)
-            for i in [i for i, (name, email) in enumerate(zip(names, emails, strict=True)) if not name and not email]:
-                self.problem(i, first, "the row names nobody: no name or email")
+        if "email" not in who.fields:  # a "User" column holding logins: the name is the email
+            emails = [name if name and ok[name] else "" for name in names]
+            names = ["" if email else name for name, email in zip(names, emails, strict=True)]
+        self.report("who", "email", {i: f"{email!r} is not an email address"
+                                     for i, email in enumerate(emails) if email and not ok[email]})
+        first = next((f for f in ("name", "first_name", "last_name", "email") if f in who.fields), None)
+        self.report("who", first, {i: "the row names nobody: no name or email"
+                                   for i, (name, email) in enumerate(zip(names, emails, strict=True))
+                                   if not name and not email})
         return names, emails
 
-    def _dates(self, completed: list[str], hired: list[str]) -> tuple[list[date | None], list[date | None]]:
-        """Both date columns parsed; one file's columns share one day/month order, so they are read together."""
-        texts = dict.fromkeys(completed)
-        texts.update(dict.fromkeys(hired))
-        texts.pop("", None)
-
+    def _dates(self, texts: list[str], hire_texts: list[str]) -> tuple[list[date | None], list[date | None]]:
+        """Both date columns' distinct texts parsed together (one file's dates share one day/month order)."""
+        columns = (("completion", "completed", texts), ("hire_date", "hire_date", hire_texts))
         first_use: dict[str, tuple[int, int]] = {}  # text -> (row, column) where it is first met; for messages
 
         def where(text: str) -> Seen:
             if not first_use:
-                for field, column in (("completed", completed), ("hire_date", hired)):
-                    at = self.columns.index.get(field)
-                    if at is not None:
-                        firsts = dict(zip(reversed(column), range(len(column) - 1, -1, -1), strict=True))
-                        for seen, row in firsts.items():
-                            first_use[seen] = min(first_use.get(seen, (row, at)), (row, at))
+                for group, field, by_number in columns:
+                    if field in self.columns.index:
+                        at, firsts = self.columns.index[field], self.groups[group].first_rows()
+                        for number, seen in enumerate(by_number):
+                            first_use[seen] = min(first_use.get(seen, (firsts[number], at)), (firsts[number], at))
             row, at = first_use[text]
             return Seen(*self.place(row, at), self.columns.headers[at])
 
-        dates, errors = read_dates(texts, where, date_format=self.date_format, path=self.path)
-        found = []
-        for field, column in (("completed", completed), ("hire_date", hired)):
-            for i in self._rows_with(column, errors):
-                self.problem(i, field, errors[column[i]])
-            found.append(list(map(dates.get, column)))
-        return found[0], found[1]
+        distinct = dict.fromkeys(texts)
+        distinct.update(dict.fromkeys(hire_texts))
+        distinct.pop("", None)
+        dates, errors = read_dates(distinct, where, date_format=self.date_format, path=self.path)
+        for group, field, by_number in columns:
+            self.report(group, field, {i: errors[text] for i, text in enumerate(by_number) if text in errors})
+        return list(map(dates.get, texts)), list(map(dates.get, hire_texts))
 
-    def _completions(self, texts: list[str], when: list[date | None]) -> list[date | None]:
+    def _completions(self, statuses: list[str], texts: list[str], days: list[date | None]) -> list[date | None]:
         """A status that says "not completed" wins over a date; "completed" without a date cannot be judged."""
-        statuses = self.raw.get("status")
-        if statuses is not None:
-            kinds = {status: _status_kind(status) for status in set(statuses)}
-            done = {status for status, kind in kinds.items() if kind == _DONE}
-            if done and "" in set(texts):
-                for i in [i for i, (status, text) in enumerate(zip(statuses, texts, strict=True))
-                          if not text and status in done]:
-                    self.problem(i, "completed", f"the status says {statuses[i].strip()!r} but there is no "
-                                 "completion date, so it cannot be judged; add the date")
-            not_done = {status for status, kind in kinds.items() if kind == _NOT_DONE}
-            if not_done:
-                when = [None if status in not_done else day for status, day in zip(statuses, when, strict=True)]
+        kinds = list(map(Memo(_status_kind).__getitem__, statuses))
+        self.report("completion", "completed", {
+            i: f"the status says {status.strip()!r} but there is no completion date, so it cannot be judged; "
+               "add the date" for i, (status, kind, text) in enumerate(zip(statuses, kinds, texts, strict=True))
+            if kind == _DONE and not text})
+        completed = [None if kind == _NOT_DONE else day for kind, day in zip(kinds, days, strict=True)]
         if self.latest is not None:
             latest = self.latest
-            for i in self._rows_with(when, [day for day in set(when) if day is not None and day > latest]):
-                self.problem(i, "completed", f"the completion date {when[i]} is in the future")
-        return when
+            self.report("completion", "completed", {i: f"the completion date {day} is in the future"
+                                                    for i, day in enumerate(completed) if day and day > latest})
+        return completed
 
-    def _phishing(self) -> tuple[list[int | None], list[bool | None]]:
-        cells = self.raw.get("phishing")
-        if cells is None:
-            return [None] * len(self.lines), [None] * len(self.lines)
-        results = {cell: phishing_result(cell) for cell in set(cells)}
-        wrong = {cell: result for cell, result in results.items() if isinstance(result, str)}
-        for i in self._rows_with(cells, wrong):
-            self.problem(i, "phishing", wrong[cells[i]])
-        clicks = {cell: None if isinstance(r, str) else r[0] for cell, r in results.items()}
-        clicked = {cell: None if isinstance(r, str) else r[1] for cell, r in results.items()}
-        return list(map(clicks.__getitem__, cells)), list(map(clicked.__getitem__, cells))
+    def _phishing(self, phishing: _Group) -> tuple[list[int | None], list[bool | None]]:
+        results = list(map(phishing_result, phishing.values("phishing")))
+        self.report("phishing", "phishing", {i: r for i, r in enumerate(results) if isinstance(r, str)})
+        return ([None if isinstance(r, str) else r[0] for r in results],
+                [None if isinstance(r, str) else r[1] for r in results])

@@ -19,6 +19,7 @@ from posture.api import InputError
 # A time after the date ("T14:22:01Z", " 2:22 PM", " 08:00 +0200") is dropped before the date is read:
 # a roster with timestamps has thousands of distinct strings but only hundreds of distinct dates.
 _CLOCK = re.compile(r"\d{1,2}(?::\d{2}){1,2}(?:[.,]\d+)?\s*(?:[ap]\.?m\.?)?\s*(?:z|utc|gmt|[+-]\d{2}:?\d{2})?", re.I)
+_TIME_AFTER = re.compile(r"([^:]*[Tt\s])" + _CLOCK.pattern, re.I)  # (the date and separator)(the clock)
 _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _PAIR = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})")
@@ -81,18 +82,12 @@ def _make(year: int, month: int, day: int) -> date | _Bad:
 
 
 def _date_part(text: str) -> str:
-    """The text without a trailing time of day. String operations first: this runs once per distinct
-    string, and a regex search over every position cost more than all the rest of the date reading."""
-    colon = text.find(":")
-    if colon < 0:
+    """The text without a trailing time of day ("T14:22:01Z", " 2:22 PM"): what is left of the first colon's
+    digits must end in a T or a space, and everything from those digits on must read as a clock."""
+    if ":" not in text:
         return text
-    start = colon
-    while start > 0 and text[start - 1].isdigit():
-        start -= 1
-    head = text[:start]
-    if not head or not (head[-1] in "Tt" or head[-1].isspace()) or not _CLOCK.fullmatch(text, start):
-        return text
-    return head[:-1].rstrip() if head[-1] in "Tt" else head.rstrip()
+    m = _TIME_AFTER.fullmatch(text)
+    return m[1][:-1].rstrip() if m else text
 
 
 def _unambiguous(text: str) -> date | _Bad | None:
@@ -160,20 +155,20 @@ YEARS_AHEAD = 2
 
 def _plausible(dates: dict[str, date], errors: dict[str, str]) -> tuple[dict[str, date], dict[str, str]]:
     latest = date.today() + timedelta(days=366 * YEARS_AHEAD)
-    for text, value in list(dates.items()):
-        if value < EARLIEST or value > latest:
-            del dates[text]
-            when = f"before {EARLIEST}" if value < EARLIEST else f"more than {YEARS_AHEAD} years from today"
-            errors[text] = f"{text!r} is not a plausible date ({value} is {when})"
+    wrong = {value for value in set(dates.values()) if value < EARLIEST or value > latest}
+    for text, value in [(text, value) for text, value in dates.items() if value in wrong] if wrong else ():
+        del dates[text]
+        when = f"before {EARLIEST}" if value < EARLIEST else f"more than {YEARS_AHEAD} years from today"
+        errors[text] = f"{text!r} is not a plausible date ({value} is {when})"
     return dates, errors
 
 
 def _read_dates(
     values: Iterable[str], where: Callable[[str], Seen], *, date_format: str | None, path: str
 ) -> tuple[dict[str, date], dict[str, str]]:
-    dates: dict[str, date] = {}
-    errors: dict[str, str] = {}
     if date_format:
+        dates: dict[str, date] = {}
+        errors: dict[str, str] = {}
         for text in values:
             result = _with_format(text, date_format)
             if isinstance(result, date):
@@ -181,37 +176,37 @@ def _read_dates(
             else:
                 errors[text] = result
         return dates, errors
-    pairs: dict[str, _Pair] = {}
-    kinds: dict[str, date | _Bad | _Pair] = {}  # by date part
-    for text in values:
-        part = _date_part(text)
-        kind = kinds.get(part)
-        if kind is None:
-            kind = kinds[part] = _classify(part)
+    # Thousands of distinct strings (times of day) share a few hundred dates: each date part is read once.
+    texts = list(values)
+    parts = list(map(_date_part, texts))
+    kinds = {part: _classify(part) for part in dict.fromkeys(parts)}
+    pairs = {part: kind for part, kind in kinds.items() if isinstance(kind, _Pair)}
+    day_first = bool(pairs) and _decide_order(
+        pairs, lambda wanted: [t for t, p in zip(texts, parts, strict=True) if p in wanted], where, path)
+    good: dict[str, date] = {}
+    bad: dict[str, str] = {}
+    for part, kind in kinds.items():
+        if isinstance(kind, _Pair):
+            day, month = (kind.first, kind.second) if day_first else (kind.second, kind.first)
+            kind = _make(kind.year, month, day)
         if isinstance(kind, date):
-            dates[text] = kind
-        elif isinstance(kind, _Bad):
-            errors[text] = f"{text!r} {kind.reason}"
+            good[part] = kind
         else:
-            pairs[text] = kind
-    if pairs:
-        day_first = _decide_order(pairs, where, path)
-        for text, pair in pairs.items():
-            day, month = (pair.first, pair.second) if day_first else (pair.second, pair.first)
-            made = _make(pair.year, month, day)
-            if isinstance(made, date):
-                dates[text] = made
-            else:
-                errors[text] = f"{text!r} {made.reason}"
-    return dates, errors
+            bad[part] = kind.reason
+    if not bad:
+        return dict(zip(texts, map(good.__getitem__, parts), strict=True)), {}
+    return ({t: good[p] for t, p in zip(texts, parts, strict=True) if p in good},
+            {t: f"{t!r} {bad[p]}" for t, p in zip(texts, parts, strict=True) if p in bad})
 
 
-def _decide_order(pairs: Mapping[str, _Pair], where: Callable[[str], Seen], path: str) -> bool:
-    """True when the file's numeric dates are day-first, False when month-first."""
-    day_first = [t for t, p in pairs.items() if p.first > 12 >= p.second]
-    month_first = [t for t, p in pairs.items() if p.second > 12 >= p.first]
+def _decide_order(pairs: Mapping[str, _Pair], texts_of: Callable[[set[str]], list[str]],
+                  where: Callable[[str], Seen], path: str) -> bool:
+    """True when the file's numeric dates are day-first, False when month-first. `pairs` is by date part;
+    `texts_of` gives the strings with these date parts, for messages."""
+    day_first = {part for part, p in pairs.items() if p.first > 12 >= p.second}
+    month_first = {part for part, p in pairs.items() if p.second > 12 >= p.first}
     if day_first and month_first:
-        a, b = _first_seen(day_first, where), _first_seen(month_first, where)
+        a, b = _first_seen(texts_of(day_first), where), _first_seen(texts_of(month_first), where)
         later = max(a, b, key=lambda t: _reading_order(where(t)))
         raise InputError(
             f"this file writes dates both day-first ({a!r}, line {where(a).line}) and month-first ({b!r}, line "
@@ -220,11 +215,11 @@ def _decide_order(pairs: Mapping[str, _Pair], where: Callable[[str], Seen], path
             path=path, line=where(later).line, column=where(later).column, key=where(later).header)
     if day_first or month_first:
         return bool(day_first)
-    ambiguous = [t for t, p in pairs.items() if p.first != p.second]
+    ambiguous = {part for part, p in pairs.items() if p.first != p.second}
     if not ambiguous:
         return False  # every value reads the same both ways (01/01/2025)
-    text = _first_seen(ambiguous, where)
-    pair = pairs[text]
+    text = _first_seen(texts_of(ambiguous), where)
+    pair = pairs[_date_part(text)]
     seen = where(text)
     raise InputError(
         f"cannot tell whether dates like {text!r} are month-first (US: {_spell(pair.second, pair.first)}) or "

@@ -33,7 +33,7 @@ csv.field_size_limit(1024 * 1024)
 
 
 HEAD_ROWS = 10  # the header is looked for in the first records: a title line or two above it is common
-BLOCK_ROWS = 4096  # records parsed at a time: a big file is never held as cells all at once
+BLOCK_ROWS = 512  # records parsed at a time: a big file is never held as cells all at once
 PIECE_CHARS = 1 << 16  # text handed to the line splitter at a time (io.StringIO holds 4 bytes a character)
 
 
