@@ -46,6 +46,7 @@ class Columns(NamedTuple):
     clicked: list[bool | None]  # the outcome of one simulation
     hire_date: list[date | None]
     department: list[str]
+    who: list[int]  # rows with the same name, email and department cells have the same number, 0, 1, 2...
 
 
 class Memo(dict[K, V]):
@@ -230,7 +231,7 @@ class CellReader:
         return Columns(
             self.lines, who.spread(names), who.spread(emails), course.spread(list(map(tidy, course.values("course")))),
             completion.spread(completed), completion.spread(list(map(tidy, statuses))), phishing.spread(clicks),
-            phishing.spread(clicked), hire.spread(hire_days), who.spread(departments),
+            phishing.spread(clicked), hire.spread(hire_days), who.spread(departments), who.rows,
         ), self.problems
 
     def _identities(self, who: _Group) -> tuple[list[str], list[str]]:

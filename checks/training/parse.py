@@ -78,7 +78,7 @@ class Parsed:
     @functools.cached_property
     def records(self) -> list[Record]:
         """The rows one Record each (made on first use: the check itself reads the columns)."""
-        return tuples(Record, self.data)
+        return tuples(Record, self.data[:len(Record._fields)])
 
 
 def parse_roster(

@@ -18,7 +18,7 @@ from datetime import date
 from itertools import compress, repeat
 from operator import is_
 
-from checks.training.cells import Columns, Memo
+from checks.training.cells import Columns
 from checks.training.parse import Record, display_name
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -99,65 +99,60 @@ class CourseFilter:
 def roster_people(rows: Columns, counts: CourseFilter) -> list[Person]:
     """One Person per learner (by email, else by name), with the latest completion of a course that counts.
 
-    A big roster has tens of rows per learner, mostly repeating the same name, department and click
-    count: those are read from the distinct combinations (found in C), and only the line numbers and
-    completions take a Python step per row.
+    The parser numbered each row's name, email and department cells (`rows.who`): a big roster has
+    tens of rows per learner but only one or a few such numbers, so people are made per number, and
+    only line numbers and completions take a Python step per row.
     """
-    keys = _person_keys(rows.name, rows.email)
-    people: dict[str, Person] = {}
-    for k, name, email, department, hired in dict.fromkeys(
-            zip(keys, rows.name, rows.email, rows.department, rows.hire_date, strict=True)):
-        person = people.get(k)
-        if person is None:
-            people[k] = Person(name, email, department, hired)
-            continue
-        person.name = person.name or name
-        person.department = person.department or department
-        person.hire_date = person.hire_date or hired
-    lines = {k: p.roster_lines for k, p in people.items()}
-    for k, line in zip(keys, rows.line, strict=True):
-        lines[k].append(line)
-    _latest_completions(people, keys, rows, counts)
-    not_completions = list(map(is_, rows.completed, repeat(None)))
-    open_statuses = zip(compress(keys, not_completions), compress(rows.status, not_completions), strict=True)
-    for k, status in dict.fromkeys(open_statuses):
-        person = people[k]
-        person.open_status = person.open_status or status
-    for k, clicks in dict.fromkeys(zip(keys, rows.clicks, strict=True)):
-        person = people[k]
-        if clicks is not None and clicks > person.click_total:
-            person.click_total = clicks
-    for k, events in Counter(compress(keys, rows.clicked)).items():
-        people[k].click_events = events
-    return _fold_names({k: p for k, p in people.items() if p.email}, {k: p for k, p in people.items() if not p.email})
+    firsts = dict(zip(reversed(rows.who), range(len(rows.who) - 1, -1, -1), strict=True))  # number -> first row
+    people: list[Person] = []
+    by_key: dict[str, int] = {}
+    person_of: list[int] = []  # who number (0, 1, 2... in the order first seen) -> index in people
+    for who in range(len(firsts)):
+        row = firsts[who]
+        name, email, department = rows.name[row], rows.email[row], rows.department[row]
+        k = email.casefold() if email else name_key(name)
+        at = by_key.get(k)
+        if at is None:
+            at = by_key[k] = len(people)
+            people.append(Person(name, email, department))
+        else:
+            person = people[at]
+            person.name = person.name or name
+            person.department = person.department or department
+        person_of.append(at)
+    of_row = list(map(person_of.__getitem__, rows.who))
+    lines = [p.roster_lines for p in people]
+    for at, line in zip(of_row, rows.line, strict=True):
+        lines[at].append(line)
+    _fill(people, of_row, rows, counts)
+    return _fold_names({k: people[at] for k, at in by_key.items() if people[at].email},
+                       {k: people[at] for k, at in by_key.items() if not people[at].email})
 
 
-def _latest_completions(people: dict[str, Person], keys: list[str], rows: Columns, counts: CourseFilter) -> None:
-    """Each learner's latest completion of a course that counts (the first row's course on a tie)."""
+def _fill(people: list[Person], of_row: list[int], rows: Columns, counts: CourseFilter) -> None:
+    """Hire date, latest completion, open status and phishing clicks, from each person's rows."""
+    if any(rows.hire_date):
+        for at, hired in dict.fromkeys(zip(of_row, rows.hire_date, strict=True)):
+            people[at].hire_date = people[at].hire_date or hired
     completed = rows.completed
     if not all(map(counts, set(rows.course))):
         completed = [day if day is not None and counts(course) else None
                      for day, course in zip(completed, rows.course, strict=True)]
-    latest: dict[str, date] = {}
-    course_of: dict[str, str] = {}
-    get = latest.get
     days: Iterator[date] = compress(completed, completed)  # type: ignore[arg-type]  # the rows with a date
-    for k, day, course in zip(compress(keys, completed), days, compress(rows.course, completed), strict=True):
-        best = get(k)
-        if best is None or day > best:
-            latest[k] = day
-            course_of[k] = course
-    for k, day in latest.items():
-        people[k].last_completed, people[k].last_course = day, course_of[k]
-
-
-def _person_keys(names: list[str], emails: list[str]) -> list[str]:
-    """Each row's learner: the case-folded email, else the normalised name (which never holds an "@")."""
-    by_email = list(map(Memo(str.casefold).__getitem__, emails))
-    if "" not in set(emails):
-        return by_email
-    by_name = map(Memo(name_key).__getitem__, names)
-    return [e or n for e, n in zip(by_email, by_name, strict=True)]
+    for at, day, course in zip(compress(of_row, completed), days, compress(rows.course, completed), strict=True):
+        person = people[at]
+        if person.last_completed is None or day > person.last_completed:
+            person.last_completed, person.last_course = day, course
+    not_completions = list(map(is_, rows.completed, repeat(None)))
+    open_statuses = zip(compress(of_row, not_completions), compress(rows.status, not_completions), strict=True)
+    for at, status in dict.fromkeys(open_statuses):
+        people[at].open_status = people[at].open_status or status
+    if rows.clicks.count(None) < len(rows.clicks):
+        for at, clicks in dict.fromkeys(zip(of_row, rows.clicks, strict=True)):
+            if clicks is not None and clicks > people[at].click_total:
+                people[at].click_total = clicks
+    for at, events in Counter(compress(of_row, rows.clicked)).items():
+        people[at].click_events = events
 
 
 def add_phishing(people: list[Person], records: Iterable[Record], source: str) -> list[Person]:
