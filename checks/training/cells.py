@@ -12,10 +12,11 @@ when one is bad are the rows scanned for where it is.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import date, timedelta
 from itertools import compress, repeat
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from checks.training.columns import ColumnMap
 from checks.training.dates import Seen, read_dates
@@ -33,20 +34,40 @@ V = TypeVar("V")
 T = TypeVar("T")
 
 
-class Columns(NamedTuple):
-    """The data rows as one list per field, aligned; a field the file lacks is all "" or None."""
+class Column(Generic[T]):
+    """A field's value on each row, kept as the row's number into the field's distinct values: compact, and
+    an array is nothing the garbage collector has to walk."""
 
-    line: list[int]
-    name: list[str]
-    email: list[str]
-    course: list[str]
-    completed: list[date | None]  # None: this row is not a completion
-    status: list[str]
-    clicks: list[int | None]  # a total of simulated-phishing clicks
-    clicked: list[bool | None]  # the outcome of one simulation
-    hire_date: list[date | None]
-    department: list[str]
-    who: list[int]  # rows with the same name, email and department cells have the same number, 0, 1, 2...
+    __slots__ = ("numbers", "values")
+
+    def __init__(self, numbers: array[int], values: list[T]) -> None:
+        self.numbers = numbers
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __getitem__(self, row: int) -> T:
+        return self.values[self.numbers[row]]
+
+    def __iter__(self) -> Iterator[T]:
+        return map(self.values.__getitem__, self.numbers)
+
+
+class Columns(NamedTuple):
+    """The data rows, one column per field, aligned; a field the file lacks is "" or None on every row."""
+
+    line: array[int]
+    name: Column[str]  # name, email and department are numbered by `who`
+    email: Column[str]
+    course: Column[str]
+    completed: Column[date | None]  # None: this row is not a completion; numbered together with status
+    status: Column[str]
+    clicks: Column[int | None]  # a total of simulated-phishing clicks
+    clicked: Column[bool | None]  # the outcome of one simulation
+    hire_date: Column[date | None]
+    department: Column[str]
+    who: array[int]  # rows with the same name, email and department cells have the same number, 0, 1, 2...
 
 
 class Memo(dict[K, V]):
@@ -86,14 +107,14 @@ class _Group:
         self.fields = tuple(f for f in fields if f in columns.index)
         self.at = [columns.index[f] for f in self.fields]
         self.numbers = _Numbers()
-        self.rows: list[int] = []
+        self.rows = array("I")
 
     def add(self, by_column: list[tuple[str, ...]]) -> None:
         if len(self.at) == 1:
             keys: Iterable[Any] = by_column[self.at[0]]
         else:
             keys = zip(*(by_column[at] for at in self.at), strict=True)
-        self.rows += map(self.numbers.__getitem__, keys)
+        self.rows.extend(map(self.numbers.__getitem__, keys))
 
     def values(self, field: str) -> list[str]:
         """The field's raw cell in each distinct key, by number ("" when the file has no such column)."""
@@ -104,9 +125,9 @@ class _Group:
         at = self.fields.index(field)
         return [key[at] for key in self.numbers]
 
-    def spread(self, by_number: list[T]) -> list[T]:
-        """A value per distinct key, made a value per row."""
-        return list(map(by_number.__getitem__, self.rows))
+    def column(self, by_number: list[T]) -> Column[T]:
+        """A value per distinct key, as the column of every row's."""
+        return Column(self.rows, by_number)
 
     def rows_with(self, numbers: Iterable[int]) -> Iterator[int]:
         """The rows whose key is one of `numbers`; no scan at all when there are none."""
@@ -164,7 +185,7 @@ class CellReader:
         self.date_format = date_format
         self.latest = today + timedelta(days=1) if today else None
         self.problems: list[InputError] = []
-        self.lines: list[int] = []
+        self.lines = array("I")
         self.places: list[tuple[tuple[int, int], ...]] = []
         self.groups = {name: _Group(fields, columns) for name, fields in GROUPS.items()}
         self._reading = [g for g in self.groups.values() if g.fields]
@@ -176,7 +197,7 @@ class CellReader:
         if list(map(len, rows)).count(self.width) != len(rows):
             rows = [self._fit(line, cells, places) for line, cells, places in
                     zip(block.lines, rows, block.places or repeat(None), strict=False)]
-        self.lines += block.lines
+        self.lines.extend(block.lines)
         if block.places is not None:
             self.places += block.places
         if rows:
@@ -218,7 +239,7 @@ class CellReader:
     def finish(self) -> tuple[Columns, list[InputError]]:
         for group in self.groups.values():
             if not group.fields:  # the file has none of its columns: every row has the one empty key
-                group.rows = [group.numbers[""]] * len(self.lines)
+                group.rows = array("I", [group.numbers[""]]) * len(self.lines)
         who, completion, course, phishing, hire = (self.groups[g] for g in GROUPS)
         names, emails = self._identities(who)
         departments = list(map(tidy, who.values("department")))
@@ -229,9 +250,9 @@ class CellReader:
         completed = self._completions(statuses, texts, days)
         clicks, clicked = self._phishing(phishing)
         return Columns(
-            self.lines, who.spread(names), who.spread(emails), course.spread(list(map(tidy, course.values("course")))),
-            completion.spread(completed), completion.spread(list(map(tidy, statuses))), phishing.spread(clicks),
-            phishing.spread(clicked), hire.spread(hire_days), who.spread(departments), who.rows,
+            self.lines, who.column(names), who.column(emails), course.column(list(map(tidy, course.values("course")))),
+            completion.column(completed), completion.column(list(map(tidy, statuses))), phishing.column(clicks),
+            phishing.column(clicked), hire.column(hire_days), who.column(departments), who.rows,
         ), self.problems
 
     def _identities(self, who: _Group) -> tuple[list[str], list[str]]:

@@ -119,8 +119,8 @@ class TrainingCheck(Check[TrainingOptions]):
         with gc_paused():
             learners = roster_people(self._roster.data, CourseFilter(opts.courses))
             for parsed in self._phishing:
-                learners = add_phishing(learners, parsed.records, parsed.path.name)
-            staff = staff_people(self._staff.records) if self._staff is not None else None
+                learners = add_phishing(learners, parsed.rows(), parsed.path.name)
+            staff = staff_people(self._staff.rows()) if self._staff is not None else None
             judgement = judge(match(learners, staff), run_date(ctx.now), valid_days=opts.valid_days,
                               new_hire_days=opts.new_hire_days, expiring_days=opts.expiring_days)
         sources = Sources(

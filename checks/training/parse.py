@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,7 +25,7 @@ from checks.training.columns import (
     map_columns,
     missing_required,
 )
-from checks.training.table import Table, read_table, tuples
+from checks.training.table import Table, read_table
 from checks.training.vocabulary import header_key
 from posture.api import ConfigError, InputError
 
@@ -77,8 +77,12 @@ class Parsed:
 
     @functools.cached_property
     def records(self) -> list[Record]:
-        """The rows one Record each (made on first use: the check itself reads the columns)."""
-        return tuples(Record, self.data[:len(Record._fields)])
+        """The rows one Record each, made on first use and kept."""
+        return list(self.rows())
+
+    def rows(self) -> Iterator[Record]:
+        """The rows one Record each, made as they are read (the check itself reads the big roster's columns)."""
+        return map(Record._make, zip(*self.data[:len(Record._fields)], strict=True))
 
 
 def parse_roster(

@@ -11,12 +11,12 @@ import fnmatch
 import functools
 import re
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import compress, repeat
-from operator import is_
+from itertools import compress
 
 from checks.training.cells import Columns
 from checks.training.parse import Record, display_name
@@ -43,7 +43,7 @@ class Person:
     open_status: str = ""  # the status of a row that is not a completion ("In Progress"), for evidence
     click_total: int = 0  # the highest click count any row reported
     click_events: int = 0  # simulations marked clicked, one per row
-    roster_lines: list[int] = field(default_factory=list)
+    roster_lines: array[int] = field(default_factory=lambda: array("I"))  # compact: tens of thousands of them
     phishing_lines: list[str] = field(default_factory=list)  # "file line N" of phishing-result rows
     staff_line: int | None = None
 
@@ -103,13 +103,10 @@ def roster_people(rows: Columns, counts: CourseFilter) -> list[Person]:
     tens of rows per learner but only one or a few such numbers, so people are made per number, and
     only line numbers and completions take a Python step per row.
     """
-    firsts = dict(zip(reversed(rows.who), range(len(rows.who) - 1, -1, -1), strict=True))  # number -> first row
     people: list[Person] = []
     by_key: dict[str, int] = {}
     person_of: list[int] = []  # who number (0, 1, 2... in the order first seen) -> index in people
-    for who in range(len(firsts)):
-        row = firsts[who]
-        name, email, department = rows.name[row], rows.email[row], rows.department[row]
+    for name, email, department in zip(rows.name.values, rows.email.values, rows.department.values, strict=True):
         k = email.casefold() if email else name_key(name)
         at = by_key.get(k)
         if at is None:
@@ -131,11 +128,11 @@ def roster_people(rows: Columns, counts: CourseFilter) -> list[Person]:
 
 def _fill(people: list[Person], of_row: list[int], rows: Columns, counts: CourseFilter) -> None:
     """Hire date, latest completion, open status and phishing clicks, from each person's rows."""
-    if any(rows.hire_date):
+    if any(rows.hire_date.values):
         for at, hired in dict.fromkeys(zip(of_row, rows.hire_date, strict=True)):
             people[at].hire_date = people[at].hire_date or hired
-    completed = rows.completed
-    if not all(map(counts, set(rows.course))):
+    completed: list[date | None] = list(rows.completed)
+    if not all(map(counts, rows.course.values)):
         completed = [day if day is not None and counts(course) else None
                      for day, course in zip(completed, rows.course, strict=True)]
     days: Iterator[date] = compress(completed, completed)  # type: ignore[arg-type]  # the rows with a date
@@ -143,11 +140,12 @@ def _fill(people: list[Person], of_row: list[int], rows: Columns, counts: Course
         person = people[at]
         if person.last_completed is None or day > person.last_completed:
             person.last_completed, person.last_course = day, course
-    not_completions = list(map(is_, rows.completed, repeat(None)))
-    open_statuses = zip(compress(of_row, not_completions), compress(rows.status, not_completions), strict=True)
-    for at, status in dict.fromkeys(open_statuses):
+    # The status of a row that is not a completion, by completion number (a completion: none).
+    open_status = ["" if day is not None else status for day, status in
+                   zip(rows.completed.values, rows.status.values, strict=True)]
+    for at, status in dict.fromkeys(zip(of_row, map(open_status.__getitem__, rows.completed.numbers), strict=True)):
         people[at].open_status = people[at].open_status or status
-    if rows.clicks.count(None) < len(rows.clicks):
+    if any(clicks is not None for clicks in rows.clicks.values):
         for at, clicks in dict.fromkeys(zip(of_row, rows.clicks, strict=True)):
             if clicks is not None and clicks > people[at].click_total:
                 people[at].click_total = clicks

@@ -13,18 +13,17 @@ import csv
 import gc
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain, compress, islice, repeat
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple
 
 import yaml
 
 from posture.api import InputError, decode_text, load_yaml, read_limited
 
-T = TypeVar("T")
 MAX_BYTES = 256 * 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -230,12 +229,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def tuples(cls: type[T], columns: Iterable[Iterable[Any]]) -> list[T]:
-    """NamedTuple instances built straight from columns of values, skipping the class's Python-level
-    __new__: the difference is most of the cost at tens of thousands of rows."""
-    return list(map(tuple.__new__, repeat(cls), zip(*columns, strict=True)))  # type: ignore[arg-type]
 
 
 def _yaml_table(path: Path) -> Table:
