@@ -116,21 +116,21 @@ class TrainingCheck(Check[TrainingOptions]):
         if self._roster is None:
             self.prepare(ctx)
         assert self._roster is not None
-        with gc_paused():
+        with gc_paused():  # people, standings and findings: tens of thousands of objects, none cyclic
             learners = roster_people(self._roster.data, CourseFilter(opts.courses))
             for parsed in self._phishing:
                 learners = add_phishing(learners, parsed.rows(), parsed.path.name)
             staff = staff_people(self._staff.rows()) if self._staff is not None else None
             judgement = judge(match(learners, staff), run_date(ctx.now), valid_days=opts.valid_days,
                               new_hire_days=opts.new_hire_days, expiring_days=opts.expiring_days)
-        sources = Sources(
-            check_id=self.meta.id,
-            roster=self._roster.path.name,
-            staff=self._staff.path.name if self._staff is not None else None,
-            has_phishing=self._roster.has_phishing or bool(self._phishing),
-            customer_data=list(ctx.config.organization.customer_data),
-        )
-        findings, facts = build(judgement, sources)
+            sources = Sources(
+                check_id=self.meta.id,
+                roster=self._roster.path.name,
+                staff=self._staff.path.name if self._staff is not None else None,
+                has_phishing=self._roster.has_phishing or bool(self._phishing),
+                customer_data=list(ctx.config.organization.customer_data),
+            )
+            findings, facts = build(judgement, sources)
         facts["roster"] = {"file": sources.roster, "rows": self._roster.count, "people": len(learners)}
         ctx.facts.update(facts)
         ctx.staff = staff_section(facts)

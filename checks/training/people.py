@@ -14,9 +14,9 @@ import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from itertools import compress
+from itertools import chain, compress
 
 from checks.training.cells import Columns
 from checks.training.parse import Record, display_name
@@ -43,8 +43,10 @@ class Person:
     open_status: str = ""  # the status of a row that is not a completion ("In Progress"), for evidence
     click_total: int = 0  # the highest click count any row reported
     click_events: int = 0  # simulations marked clicked, one per row
-    roster_lines: array[int] = field(default_factory=lambda: array("I"))  # compact: tens of thousands of them
-    phishing_lines: list[str] = field(default_factory=list)  # "file line N" of phishing-result rows
+    # Line numbers of the person's rows: an array (compact, nothing for the garbage collector to walk), or
+    # the shared empty tuple for the many people with none (a container apiece would cost time to collect).
+    roster_lines: Sequence[int] = ()
+    phishing_lines: Sequence[str] = ()  # "file line N" of phishing-result rows
     staff_line: int | None = None
 
     @property
@@ -74,8 +76,10 @@ class Person:
         self.open_status = self.open_status or other.open_status
         self.click_total = max(self.click_total, other.click_total)
         self.click_events += other.click_events
-        self.roster_lines += other.roster_lines
-        self.phishing_lines += other.phishing_lines
+        if other.roster_lines:
+            self.roster_lines = array("I", chain(self.roster_lines, other.roster_lines))
+        if other.phishing_lines:
+            self.phishing_lines = [*self.phishing_lines, *other.phishing_lines]
 
 
 class CourseFilter:
@@ -105,20 +109,21 @@ def roster_people(rows: Columns, counts: CourseFilter) -> list[Person]:
     """
     people: list[Person] = []
     by_key: dict[str, int] = {}
+    lines: list[array[int]] = []  # each person's roster lines
     person_of: list[int] = []  # who number (0, 1, 2... in the order first seen) -> index in people
     for name, email, department in zip(rows.name.values, rows.email.values, rows.department.values, strict=True):
         k = email.casefold() if email else name_key(name)
         at = by_key.get(k)
         if at is None:
             at = by_key[k] = len(people)
-            people.append(Person(name, email, department))
+            lines.append(array("I"))
+            people.append(Person(name, email, department, roster_lines=lines[-1]))
         else:
             person = people[at]
             person.name = person.name or name
             person.department = person.department or department
         person_of.append(at)
     of_row = list(map(person_of.__getitem__, rows.who))
-    lines = [p.roster_lines for p in people]
     for at, line in zip(of_row, rows.line, strict=True):
         lines[at].append(line)
     _fill(people, of_row, rows, counts)
@@ -176,6 +181,8 @@ def add_phishing(people: list[Person], records: Iterable[Record], source: str) -
             person.click_total = r.clicks
         if r.clicked:
             person.click_events += 1
+        if not isinstance(person.phishing_lines, list):
+            person.phishing_lines = list(person.phishing_lines)
         person.phishing_lines.append(f"{source} line {r.line}")
     return out
 
