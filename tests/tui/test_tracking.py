@@ -52,7 +52,12 @@ def test_owner_status_and_an_accepted_risk_are_stored_and_shown(app_for: Any, tm
         first = app.session.assessment.plan.actions[0]
         assert highlighted(plan) == f"action:{first.id}"
         assert "Progress: 0 of" in await shown(pilot)
-        assert "o Owner/status" in screen_text(app) and "x Accept risk" in screen_text(app)
+        assert "o Track" in screen_text(app) and "x Accept" in screen_text(app)
+        await pilot.press("question_mark")
+        keys = dict(app.screen.keys)
+        assert keys["o"] == "Track" and keys["x"] == "Accept"
+        assert "x accepts the highlighted finding's risk" in app.screen.about
+        await pilot.press("escape")
 
         await pilot.press("o")
         assert isinstance(app.screen, TrackActionScreen)

@@ -39,8 +39,8 @@ class PlanScreen(Screen[None]):
                            "to Markdown, HTML and JSON and shows where it went.")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "audience", "Staff/consultant"),
-        Binding("o", "track", "Owner/status"),
-        Binding("x", "accept", "Accept risk"),
+        Binding("o", "track", "Track"),
+        Binding("x", "accept", "Accept"),
         Binding("e", "export", "Export"),
         Binding("f", "findings", "Findings"),
         Binding("escape", "leave", "Back", show=False),
@@ -136,7 +136,7 @@ class PlanScreen(Screen[None]):
             if blocked:
                 bar += f"\nOwners and accepted risks cannot be recorded: {blocked}"
             elif view is not None:
-                bar += f"\nProgress: {view.progress.line()} · o owner/status · x accept a finding's risk"
+                bar += f"\nProgress: {view.progress.line()} · o track an action · x accept a finding's risk"
         if self.written:
             folder = self.written[0].parent
             bar += f"\nExported to {folder}: {', '.join(p.name for p in self.written)}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -33,6 +34,16 @@ class _Form(ModalScreen[bool]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
+
+    def field(self, text: str, widget_id: str) -> Label:
+        """A field's label; "›" marks the field that has the keys (a compact field shows little focus)."""
+        return Label(f"  {text}", id=f"{widget_id}-label", classes="form-label")
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        for label in self.query(".form-label").results(Label):
+            current = label.id == f"{event.widget.id}-label"
+            label.update(("› " if current else "  ") + str(label.content)[2:])
+            label.set_class(current, "-current")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -77,16 +88,16 @@ class TrackActionScreen(_Form):
         with Vertical(id="track-dialog", classes="form-dialog"):
             yield Static(plain(("Track: ", "bold $text-primary"), self.action.title,
                                (f"  {self.action.id}", "$text-muted")), classes="dialog-title")
-            yield Label("Owner:")
-            yield Input(state.owner, placeholder="who does it (e.g. Dana)", id="track-owner")
-            yield Label("Status:")
+            yield self.field("Owner:", "track-owner")
+            yield Input(state.owner, placeholder="who does it (e.g. Dana)", id="track-owner", compact=True)
+            yield self.field("Status:", "track-status")
             yield Select([(STATUS_WORDS[s], s.value) for s in ActionStatus], value=state.status.value,
-                         allow_blank=False, id="track-status")
-            yield Label("Due date (YYYY-MM-DD; empty keeps the computed one):")
+                         allow_blank=False, id="track-status", compact=True)
+            yield self.field("Due date (YYYY-MM-DD; empty keeps the computed one):", "track-due")
             yield Input(state.due.isoformat() if state.due else "", id="track-due",
-                        placeholder=f"computed: {due_text(self.action)}")
-            yield Label("Note:")
-            yield Input(state.note, placeholder="e.g. firewall change booked for Friday", id="track-note")
+                        placeholder=f"computed: {due_text(self.action)}", compact=True)
+            yield self.field("Note:", "track-note")
+            yield Input(state.note, placeholder="e.g. firewall change booked for Friday", id="track-note", compact=True)
             yield Static(classes="form-error")
         yield Footer(compact=True)
 
@@ -113,12 +124,12 @@ class AcceptRiskScreen(_Form):
         with Vertical(id="accept-dialog", classes="form-dialog"):
             yield Static(plain(("Accept the risk: ", "bold $text-primary"), self.finding.title,
                                (f"  {self.finding.id}", "$text-muted")), classes="dialog-title")
-            yield Label("Reason:")
-            yield Input(placeholder="e.g. vendor VPN appliance, replaced in Q1", id="accept-reason")
-            yield Label("Accepted by:")
-            yield Input(current_user(), id="accept-by")
-            yield Label("Until (YYYY-MM-DD, required):")
-            yield Input(placeholder="the day the acceptance ends", id="accept-until")
+            yield self.field("Reason:", "accept-reason")
+            yield Input(placeholder="e.g. vendor VPN appliance, replaced in Q1", id="accept-reason", compact=True)
+            yield self.field("Accepted by:", "accept-by")
+            yield Input(current_user(), id="accept-by", compact=True)
+            yield self.field("Until (YYYY-MM-DD, required):", "accept-until")
+            yield Input(placeholder="the day the acceptance ends", id="accept-until", compact=True)
             yield Static(classes="form-error")
         yield Footer(compact=True)
 
