@@ -99,23 +99,26 @@ class PostureApp(App[int]):
             return False
         self.config_path = path
         self.sub_title = config.organization.name
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
-        start = self.screen_stack[0]
+        self._to_bottom()
+        start = self.screen_stack[-1]
         if isinstance(start, StartScreen):
             start.clear_problems()
         self.push_screen(OverviewScreen(self.session, path))
         return True
 
-    def _to_start(self) -> StartScreen:
-        """Back to the start screen at the bottom of the stack, built there the first time it is needed."""
-        while len(self.screen_stack) > 1:
+    def _to_bottom(self) -> None:
+        """Pop to the start screen, or to the empty base when none was built yet."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen_stack[-1], StartScreen):
             self.pop_screen()
-        bottom = self.screen_stack[0]
-        if isinstance(bottom, StartScreen):
-            return bottom
+
+    def _to_start(self) -> StartScreen:
+        """Back to the start screen, built (over the empty base) the first time it is needed."""
+        self._to_bottom()
+        top = self.screen_stack[-1]
+        if isinstance(top, StartScreen):
+            return top
         start = StartScreen(self.start_dir)
-        self.switch_screen(start)
+        self.push_screen(start)
         return start
 
     def _back_to(self, screen_type: type[Screen]) -> bool:
