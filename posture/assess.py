@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING
 
 from posture.check import Secrets
 from posture.config import Config
-from posture.drift import compute_drift
 from posture.errors import PostureError, UsageError
 from posture.models import Assessment as Results
-from posture.planner import build_plan, plan_with_tracking
-from posture.runner import CheckStarted, Event, RunFinished, Runner
 from posture.tracking import Tracking
 
 if TYPE_CHECKING:
+    # The runner, the planner and drift are imported when a run is made: opening a config (the TUI's first
+    # screen, `posture validate`) needs none of them.
     from posture.registry import Registry
+    from posture.runner import Event
     from posture.store import Store as History
 
 log = logging.getLogger("posture.assess")
@@ -52,6 +52,9 @@ def finish(results: Results, previous: Results | None, tracking: Tracking | None
            staff_owners: bool = False) -> Results:
     """Give a run its id, its drift against `previous` and its plan, judged against what people recorded
     (owners, status, accepted risks) when the history holds any."""
+    from posture.drift import compute_drift
+    from posture.planner import build_plan, plan_with_tracking
+
     results.run_id = new_run_id()
     results.drift = compute_drift(previous, results) if previous is not None else None
     if tracking is None:
@@ -120,6 +123,8 @@ class AssessmentRun:
         self.history = history
         self.previous, self.history_note = previous if previous is not None else last_run(history, config)
         self.tracking, self.tracking_note = load_tracking(history, config)
+        from posture.runner import Runner
+
         self.runner = Runner(config, registry, only=only, previous=self.previous, secrets=secrets, now=now)
         self.results: Results | None = None
         self.published: Published | None = None
@@ -134,6 +139,8 @@ class AssessmentRun:
 
     def events(self) -> Iterator[Event]:
         """The Runner's events; the final RunFinished carries the finished run (id, drift, plan)."""
+        from posture.runner import CheckStarted, RunFinished
+
         warming = False
         for event in self.runner.events():
             if not warming and isinstance(event, CheckStarted):
