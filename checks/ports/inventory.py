@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.ports.judge import HostView, best_port
 from checks.ports.nmapxml import ScanRun
 from checks.ports.options import PortsOptions
 from checks.ports.services import ServiceTable
 from checks.ports.versions import identify
+from checks.ports.views import HostView, best_port
 
 MAX_HOSTS = 256  # beyond this the inventory would drown the plan; the JSON results keep the findings
 

@@ -23,7 +23,8 @@ from checks.ports.observations import HostObs, PortObs
 from posture.api import InputError
 
 PROTOCOLS = frozenset({"tcp", "udp", "sctp", "ip"})
-_IPV4 = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"  # what ipaddress accepts: no leading zero
+_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
 _NO_PORT = -1  # no port open
 _ENDS_KEPT = 4096  # end tags counted before the list is folded into the count
 
