@@ -55,10 +55,7 @@ def _parse(chunks: Iterable[bytes], *, source: str, where: str) -> ScanRun:
     head, rest = _utf8(stream, where)
     blank = not head.strip()  # until a chunk with more than white space
     parser = expat.ParserCreate()
-    parser.ordered_attributes = True
-    handler = NmapHandler(where, lambda: (parser.CurrentLineNumber, parser.CurrentColumnNumber))
-    parser.StartElementHandler = handler.start
-    parser.EndElementHandler = handler.ends.append  # only counted: see NmapHandler.start
+    handler = NmapHandler(parser, where)
     # What defusedxml's parser does (forbid_entities, forbid_external), on expat itself:
     parser.EntityDeclHandler = _refuse_entity
     parser.UnparsedEntityDeclHandler = _refuse_unparsed_entity

@@ -43,14 +43,17 @@ def attr(attrs: list[str], key: str) -> str:
 
 
 class NmapHandler:
-    """Feed it expat's start tags (`start`) and end tags (`ends.append`); `run_fields` when done."""
+    """Installs itself on an expat parser (ordered_attributes) and builds the run's hosts as it parses."""
 
-    def __init__(self, where: str, position: Callable[[], tuple[int, int]]) -> None:
+    def __init__(self, parser: Any, where: str) -> None:
+        self.parser = parser
         self.where = where
-        self.position = position  # (line, 0-based column) of the parser right now
         self.ends: list[str] = []
+        parser.ordered_attributes = True
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.ends.append  # only counted: see start
         self.opened = 0  # start tags seen, minus the end tags folded out of `ends`
-        self.path: list[str] = []  # path[d]: the open element at depth d
+        self.path = ["", "", ""]  # the open elements at depths 0-2 (deeper parents are implied, see start)
         self.watch = 0  # a start tag at this depth or above completes something (0: the root is next)
         self.root_seen = False
         self.finished = False
@@ -59,16 +62,22 @@ class NmapHandler:
         self.hosts: list[HostObs] = []
         self.in_host = False
         self.in_port = False
-        self._readings: dict[tuple[str, ...], Any] = {}  # attribute list -> its checked reading
+        # Each distinct attribute list read and checked once (a big scan repeats them host after host):
+        self._port_ids: dict[tuple[str, ...], tuple[str, int]] = {}
+        self._states: dict[tuple[str, ...], tuple[str, str]] = {}
+        self._services: dict[tuple[str, ...], tuple[Any, ...]] = {}
         self._observed: dict[tuple[Any, ...], PortObs] = {}
         self._handlers: dict[str, Callable[[int, list[str]], None]] = {
             "host": self._host, "status": self._status, "address": self._address, "hostname": self._hostname,
-            "port": self._port, "state": self._state, "service": self._service, "script": self._script,
-            "extraports": self._extraports, "scaninfo": self._scaninfo, "finished": self._finished,
-            "hosts": self._runstats_hosts,
+            "script": self._host_script, "extraports": self._extraports, "scaninfo": self._scaninfo,
+            "finished": self._finished, "hosts": self._runstats_hosts,
         }
 
     # -- where we are
+    def position(self) -> tuple[int, int]:
+        """(line, 0-based column) of the parser right now."""
+        return self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber
+
     def fail(self, message: str, key: str | None = None, line: int | None = None) -> InputError:
         if line is not None:  # a problem found after its element began: reported where it began
             return InputError(message, path=self.where, line=line, key=key)
@@ -80,7 +89,7 @@ class NmapHandler:
         """Did the root element end?"""
         return self.root_seen and self.opened == len(self.ends)
 
-    # -- the hot path: one call per start tag
+    # -- the hot path: one call per start tag, 41 per host of a -sV scan
     def start(self, name: str, attrs: list[str]) -> None:
         ends = self.ends
         done = len(ends)
@@ -90,12 +99,35 @@ class NmapHandler:
             done = 0
         depth = self.opened - done
         self.opened += 1
-        try:
-            self.path[depth] = name
-        except IndexError:
-            self.path.append(name)
         if depth <= self.watch:
             self._settle(name, depth, attrs)
+        if depth >= 4:
+            # Only a port's children matter this deep. While in_port, the open depth-3 element is that
+            # <port> (any other start at depth 3 would have completed it), so no parent check is needed.
+            if depth == 4 and self.in_port:
+                if name == "state":
+                    key = tuple(attrs)
+                    self.p_state = self._states.get(key) or self._read(self._states, key, attrs, "port state")
+                elif name == "service":
+                    key = tuple(attrs)
+                    self.p_service = self._services.get(key) or self._read_service(key, attrs)
+                elif name == "script":
+                    self.p_scripts = (*self.p_scripts, (attr(attrs, "id"), attr(attrs, "output")))
+            return
+        if depth == 3:
+            if name == "port":
+                if self.in_host and self.path[2] == "ports":
+                    key = tuple(attrs)
+                    self.p_id = self._port_ids.get(key) or self._read_port(key, attrs)
+                    self.p_line = self.parser.CurrentLineNumber
+                    self.p_state = None
+                    self.p_service = _NO_SERVICE
+                    self.p_scripts = ()
+                    self.in_port = True
+                    self.watch = 3
+                return
+        else:
+            self.path[depth] = name
         handler = self._handlers.get(name)
         if handler is not None:
             handler(depth, attrs)
@@ -114,10 +146,24 @@ class NmapHandler:
     def complete(self, depth: int = 0) -> None:
         """Finish a pending port (depth 3) and host (depth 1) that a start tag at `depth` shows are over."""
         if self.in_port and depth <= 3:
-            self._end_port()
+            self.in_port = False
+            key = (self.p_id, self.p_state, self.p_service, self.p_scripts)
+            port = self._observed.get(key)
+            if port is None:
+                port = self._observe(key)
+            self.h_ports.append(port)
         if self.in_host and depth <= 1:
             self._end_host()
         self.watch = 3 if self.in_port else 1 if self.in_host else _NO_PORT
+
+    def _observe(self, key: tuple[Any, ...]) -> PortObs:
+        if self.p_state is None:
+            proto, number = self.p_id
+            raise self.fail(f"port {proto}/{number} has no <state>", key="port.state", line=self.p_line)
+        # A big import repeats the same few observations (22/tcp open ssh OpenSSH 9.2) on thousands of
+        # hosts: one shared (frozen) PortObs each keeps 65,536 hosts in bounded memory.
+        port = self._observed[key] = PortObs(*self.p_id, *self.p_state, *self.p_service, self.p_scripts)
+        return port
 
     # -- <scaninfo>, <runstats>
     def _scaninfo(self, depth: int, attrs: list[str]) -> None:
@@ -125,13 +171,13 @@ class NmapHandler:
             self.scaninfo.append((attr(attrs, "type"), attr(attrs, "protocol"), attr(attrs, "services")))
 
     def _finished(self, depth: int, attrs: list[str]) -> None:
-        if self.path[depth - 1] == "runstats":
+        if depth == 2 and self.path[1] == "runstats":
             self.finished = True
             self.run["exit"] = attr(attrs, "exit")
             self.run["errormsg"] = attr(attrs, "errormsg")
 
     def _runstats_hosts(self, depth: int, attrs: list[str]) -> None:
-        if self.path[depth - 1] == "runstats":
+        if depth == 2 and self.path[1] == "runstats":
             self.run["up"] = attr(attrs, "up")
             self.run["down"] = attr(attrs, "down")
 
@@ -141,7 +187,7 @@ class NmapHandler:
             return  # only a child of <nmaprun> is a host (<hosthint> is not)
         self.in_host = True
         self.watch = 1
-        self.h_line = self.position()[0]
+        self.h_line = self.parser.CurrentLineNumber
         self.h_timed_out = attr(attrs, "timedout") == "true"
         self.h_addresses: list[tuple[str, Any]] = []
         self.h_state = "unknown"
@@ -153,7 +199,8 @@ class NmapHandler:
 
     def _status(self, depth: int, attrs: list[str]) -> None:
         if depth == 2 and self.in_host:
-            self.h_state, self.h_reason = self._reading(attrs, "status", self._read_state)
+            key = tuple(attrs)
+            self.h_state, self.h_reason = self._states.get(key) or self._read(self._states, key, attrs, "host status")
 
     def _address(self, depth: int, attrs: list[str]) -> None:
         if depth != 2 or not self.in_host or attr(attrs, "addrtype") not in ("ipv4", "ipv6"):
@@ -182,10 +229,8 @@ class NmapHandler:
             if count.isascii() and count.isdigit():
                 self.h_extraports.append((attr(attrs, "state"), int(count)))
 
-    def _script(self, depth: int, attrs: list[str]) -> None:
-        if depth == 4 and self.in_port and self.path[3] == "port":
-            self.p_scripts.append((attr(attrs, "id"), attr(attrs, "output")))
-        elif depth == 3 and self.in_host and self.path[2] == "hostscript":
+    def _host_script(self, depth: int, attrs: list[str]) -> None:
+        if depth == 3 and self.in_host and self.path[2] == "hostscript":
             self.h_scripts.append((attr(attrs, "id"), attr(attrs, "output")))
 
     def _end_host(self) -> None:
@@ -199,60 +244,27 @@ class NmapHandler:
         self.hosts.append(HostObs(address, state, self.h_reason, tuple(self.h_hostnames), tuple(self.h_ports),
                                   self.h_timed_out, tuple(self.h_extraports), tuple(self.h_scripts), ip))
 
-    # -- <port> and what it holds
-    def _port(self, depth: int, attrs: list[str]) -> None:
-        if depth != 3 or not self.in_host or self.path[2] != "ports":
-            return
-        self.in_port = True
-        self.watch = 3
-        self.p_line = self.position()[0]
-        self.p_id = self._reading(attrs, "port", self._read_port)
-        self.p_state: tuple[str, str] | None = None
-        self.p_service: tuple[Any, ...] = ()
-        self.p_scripts: list[tuple[str, str]] = []
-
-    def _state(self, depth: int, attrs: list[str]) -> None:
-        if depth == 4 and self.in_port and self.path[3] == "port":
-            self.p_state = self._reading(attrs, "state", self._read_state)
-
-    def _service(self, depth: int, attrs: list[str]) -> None:
-        if depth == 4 and self.in_port and self.path[3] == "port":
-            self.p_service = self._reading(attrs, "service", _read_service)
-
-    def _end_port(self) -> None:
-        self.in_port = False
-        key = (self.p_id, self.p_state, self.p_service, *self.p_scripts)
-        port = self._observed.get(key)
-        if port is None:
-            if self.p_state is None:
-                proto, number = self.p_id
-                raise self.fail(f"port {proto}/{number} has no <state>", key="port.state", line=self.p_line)
-            # A big import repeats the same few observations (22/tcp open ssh OpenSSH 9.2) on thousands of
-            # hosts: one shared (frozen) PortObs each keeps 65,536 hosts in bounded memory.
-            port = self._observed[key] = PortObs(*self.p_id, *self.p_state, *(self.p_service or _NO_SERVICE),
-                                                 tuple(self.p_scripts))
-        self.h_ports.append(port)
-
-    # -- attribute readings, each distinct attribute list checked once
-    def _reading(self, attrs: list[str], element: str, read: Callable[[list[str], str], Any]) -> Any:
-        key = (element, *attrs)
-        found = self._readings.get(key)
-        if found is None:
-            found = self._readings[key] = read(attrs, element)
+    # -- reading an attribute list the first time it is seen
+    def _read(self, cache: dict[tuple[str, ...], Any], key: tuple[str, ...], attrs: list[str], what: str) -> Any:
+        found = cache[key] = (self._required(attrs, "state", what), attr(attrs, "reason"))
         return found
 
-    def _read_state(self, attrs: list[str], element: str) -> tuple[str, str]:
-        return self._required(attrs, "state", "host status" if element == "status" else "port state"), \
-            attr(attrs, "reason")
-
-    def _read_port(self, attrs: list[str], element: str) -> tuple[str, int]:
+    def _read_port(self, key: tuple[str, ...], attrs: list[str]) -> tuple[str, int]:
         proto = self._required(attrs, "protocol", "port")
         if proto not in PROTOCOLS:
             raise self.fail(f"unknown protocol {proto!r}", key="port.protocol")
         raw = self._required(attrs, "portid", "port")
         if not raw.isascii() or not raw.isdigit() or not 0 <= int(raw) < 65536:
             raise self.fail(f"{raw!r} is not a port number", key="port.portid")
-        return proto, int(raw)
+        found = self._port_ids[key] = (proto, int(raw))
+        return found
+
+    def _read_service(self, key: tuple[str, ...], attrs: list[str]) -> tuple[Any, ...]:
+        conf = attr(attrs, "conf")
+        found = self._services[key] = (*(attr(attrs, k) for k in ("name", "product", "version", "extrainfo", "tunnel",
+                                                                  "method")),
+                                       int(conf) if conf.isascii() and conf.isdigit() and len(conf) < 4 else 0)
+        return found
 
     def _required(self, attrs: list[str], key: str, what: str) -> str:
         value = attr(attrs, key)
@@ -262,9 +274,3 @@ class NmapHandler:
 
 
 _NO_SERVICE = ("", "", "", "", "", "", 0)
-
-
-def _read_service(attrs: list[str], element: str) -> tuple[Any, ...]:
-    conf = attr(attrs, "conf")
-    return (*(attr(attrs, k) for k in ("name", "product", "version", "extrainfo", "tunnel", "method")),
-            int(conf) if conf.isascii() and conf.isdigit() and len(conf) < 4 else 0)
