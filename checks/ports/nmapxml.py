@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from xml.parsers import expat
 from defusedxml.common import EntitiesForbidden, ExternalReferenceForbidden
 
 from checks.ports.observations import HostObs, PortObs, ScanRun
+from checks.ports.xmlfast import read_fast
 from checks.ports.xmlhandler import PROTOCOLS, NmapHandler
 from posture.api import InputError, read_chunks
 
@@ -38,7 +39,7 @@ _HEAD = 4096  # where the XML declaration and the DOCTYPE are looked for
 def read_nmap_xml(path: Path, *, display: str | None = None) -> ScanRun:
     """Parse an nmap XML file, streamed; InputError (with file and line) for anything unusable."""
     shown = display or str(path)
-    return _parse(read_chunks(path, MAX_XML_BYTES, shown, chunk=CHUNK), source=path.name, where=shown)
+    return _parse(lambda: read_chunks(path, MAX_XML_BYTES, shown, chunk=CHUNK), source=path.name, where=shown)
 
 
 def parse_nmap_xml(data: bytes | str, *, source: str, path: str | None = None) -> ScanRun:
@@ -46,13 +47,27 @@ def parse_nmap_xml(data: bytes | str, *, source: str, path: str | None = None) -
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")
     view = memoryview(data)
-    return _parse((bytes(view[i:i + CHUNK]) for i in range(0, len(data), CHUNK)), source=source,
+    return _parse(lambda: (bytes(view[i:i + CHUNK]) for i in range(0, len(data), CHUNK)), source=source,
                   where=path or source)
 
 
-def _parse(chunks: Iterable[bytes], *, source: str, where: str) -> ScanRun:
-    stream = iter(chunks)
-    head, rest = _utf8(stream, where)
+def _parse(chunks: Callable[[], Iterable[bytes]], *, source: str, where: str) -> ScanRun:
+    """The fast walk of plain nmap output (xmlfast) when it can; else, or when it declines, the full reader,
+    which also words every error. Each reads the file from its start."""
+    try:
+        head, rest = _utf8(iter(chunks()), where)
+        fast = read_fast(_without_plain_doctype(head), rest)
+    except InputError:
+        fast = None  # the full reader meets it too, and reports it
+    if fast is not None:
+        run, hosts, scaninfo, finished = fast
+        if finished:
+            return _scan_run(source, run, hosts, scaninfo)
+    return _read_fully(chunks, source=source, where=where)
+
+
+def _read_fully(chunks: Callable[[], Iterable[bytes]], *, source: str, where: str) -> ScanRun:
+    head, rest = _utf8(iter(chunks()), where)
     blank = not head.strip()  # until a chunk with more than white space
     parser = expat.ParserCreate()
     handler = NmapHandler(parser, where)
@@ -85,15 +100,14 @@ def _parse(chunks: Iterable[bytes], *, source: str, where: str) -> ScanRun:
     except Exception as exc:  # noqa: BLE001 - the refusals above, bad encodings, expat limits
         line, column = handler.position()
         raise InputError(_refusal(exc), path=where, line=_int_or_none(line), column=_col(column)) from None
-    return _result(handler, source, where)
-
-
-def _result(handler: NmapHandler, source: str, where: str) -> ScanRun:
     if not handler.root_seen:
         raise InputError("no <nmaprun> element: this is not nmap XML output", path=where)
     if not handler.finished:
         raise InputError(UNFINISHED, path=where)
-    run = handler.run
+    return _scan_run(source, handler.run, handler.hosts, handler.scaninfo)
+
+
+def _scan_run(source: str, run: dict[str, str], hosts: list[HostObs], scaninfo: list[tuple[str, str, str]]) -> ScanRun:
     return ScanRun(
         source=source,
         args=run.get("args", ""),
@@ -102,10 +116,10 @@ def _result(handler: NmapHandler, source: str, where: str) -> ScanRun:
         started=_timestamp(run.get("start", "")),
         exit=run.get("exit", ""),
         errormsg=run.get("errormsg", ""),
-        hosts=tuple(handler.hosts),
+        hosts=tuple(hosts),
         up=_count(run.get("up", "")),
         down=_count(run.get("down", "")),
-        scaninfo=tuple(handler.scaninfo),
+        scaninfo=tuple(scaninfo),
     )
 
 
