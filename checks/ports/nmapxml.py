@@ -29,7 +29,7 @@ from checks.ports.xmlhandler import PROTOCOLS, NmapHandler
 from posture.api import InputError, read_chunks
 
 __all__ = ["MAX_XML_BYTES", "PROTOCOLS", "UNFINISHED", "HostObs", "PortObs", "ScanRun", "parse_nmap_xml",
-           "read_nmap_xml"]
+           "read_nmap_xml", "walks"]
 
 MAX_XML_BYTES = 256 * 1024 * 1024
 CHUNK = 1 << 20
@@ -42,25 +42,41 @@ def read_nmap_xml(path: Path, *, display: str | None = None) -> ScanRun:
     return _parse(lambda: read_chunks(path, MAX_XML_BYTES, shown, chunk=CHUNK), source=path.name, where=shown)
 
 
-def parse_nmap_xml(data: bytes | str, *, source: str, path: str | None = None) -> ScanRun:
-    """Parse nmap (or masscan) XML text. Only ever raises InputError."""
+def parse_nmap_xml(data: bytes | str, *, source: str, path: str | None = None, fast: bool = True) -> ScanRun:
+    """Parse nmap (or masscan) XML text. Only ever raises InputError. `fast=False`: the full reader only
+    (the tests hold the fast walk to the same results)."""
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")
     view = memoryview(data)
     return _parse(lambda: (bytes(view[i:i + CHUNK]) for i in range(0, len(data), CHUNK)), source=source,
-                  where=path or source)
+                  where=path or source, fast=fast)
 
 
-def _parse(chunks: Callable[[], Iterable[bytes]], *, source: str, where: str) -> ScanRun:
+def walks(data: bytes | str) -> bool:
+    """Does the fast walk take this document whole, rather than leave it to the full reader? (For the tests:
+    plain nmap output must be walked.)"""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    try:
+        head, rest = _utf8(iter([data]), "")
+    except InputError:
+        return False
+    walked = read_fast(_without_plain_doctype(head), rest)
+    return walked is not None and walked[3]
+
+
+def _parse(chunks: Callable[[], Iterable[bytes]], *, source: str, where: str, fast: bool = True) -> ScanRun:
     """The fast walk of plain nmap output (xmlfast) when it can; else, or when it declines, the full reader,
     which also words every error. Each reads the file from its start."""
+    if not fast:
+        return _read_fully(chunks, source=source, where=where)
     try:
         head, rest = _utf8(iter(chunks()), where)
-        fast = read_fast(_without_plain_doctype(head), rest)
+        walked = read_fast(_without_plain_doctype(head), rest)
     except InputError:
-        fast = None  # the full reader meets it too, and reports it
-    if fast is not None:
-        run, hosts, scaninfo, finished = fast
+        walked = None  # the full reader meets it too, and reports it
+    if walked is not None:
+        run, hosts, scaninfo, finished = walked
         if finished:
             return _scan_run(source, run, hosts, scaninfo)
     return _read_fully(chunks, source=source, where=where)
