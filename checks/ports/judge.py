@@ -63,10 +63,11 @@ class Judge:
     previous: PreviousRun | None = None
     _observed: dict[object, Observed] = field(default_factory=dict, repr=False)
     _refs: dict[tuple[str, ...], tuple[Reference, ...]] = field(default_factory=dict, repr=False)
+    _verdicts: dict[int, tuple[VersionVerdict, str, str]] = field(default_factory=dict, repr=False)
 
     def host(self, view: HostView) -> list[Finding]:
         spec = view.spec
-        address = str(view.address)
+        address = view.shown
         asset = spec.label(address)
         if not view.up:
             if not view.single_host:
@@ -101,7 +102,7 @@ class Judge:
     def _undetermined(self, view: HostView, asset: str) -> Finding:
         count = len(view.undetermined) + view.other_states
         return self._error(
-            f"{view.address}/undetermined", asset, f"nmap could not tell whether any port of {asset} is open",
+            f"{view.shown}/undetermined", asset, f"nmap could not tell whether any port of {asset} is open",
             f"No port answered as open, but {count} port(s) are open|filtered: nmap got no answer either way "
             "(typical of UDP, FIN/NULL/XMAS scans or a firewall that drops packets). That is not the same as "
             "closed. Scan it again with a TCP connect or SYN scan (the standard profile) to get a verdict.",
@@ -149,7 +150,7 @@ class Judge:
         internet = target.exposure == "internet"
         expected = number in target.expected_ports
         evidence = seen_here.evidence
-        key = f"{view.address}/{proto}/{number}"
+        key = f"{view.shown}/{proto}/{number}"
         place = f"{asset}, {proto}/{number}"
         out: list[Finding] = []
         exposure_sentence = ("This target is marked exposure: internet, so anyone on the internet can try it."
@@ -219,7 +220,7 @@ class Judge:
                 continue
             port = next(best_port(s) for (p, n), s in sorted(view.open_ports.items())
                         if (r := self.table.match(best_port(s))) is not None and r.id in setting.services)
-            out.append(self._setting_finding(f"{view.address}/{setting.id}", asset, asset, setting, severity,
+            out.append(self._setting_finding(f"{view.shown}/{setting.id}", asset, asset, setting, severity,
                                              (_script_line(scripts, setting.check.scripts),), port))
         return out
 
@@ -236,7 +237,7 @@ class Judge:
         if rule is None or rule.severity[view.spec.target.exposure] is None:
             return []  # listed in the inventory; only a risky service deserves a finding
         return [self._fail(
-            f"{view.address}/{proto}/{number}", asset, Severity.LOW,
+            f"{view.shown}/{proto}/{number}", asset, Severity.LOW,
             f"Possibly open: {rule.label} on {asset}, {proto}/{number} ({port.state})",
             f"nmap could not tell whether {proto}/{number} is open or filtered (no answer either way, typical of "
             f"UDP). If it is open: {rule.risk}", ("exposed-entry-point",),
@@ -256,7 +257,7 @@ class Judge:
         incident = self.config.incident
         if incident is None:
             return False
-        names = {str(view.address), view.spec.target.address, view.spec.target.name, *view.hostnames}
+        names = {view.shown, view.spec.target.address, view.spec.target.name, *view.hostnames}
         if view.spec.hostname:
             names.add(view.spec.hostname)
         wanted = {a.strip().lower() for a in incident.compromised_assets}
@@ -265,16 +266,19 @@ class Judge:
     def _outdated(self, key: str, asset: str, place: str, verdict: VersionVerdict, port: PortObs,
                   evidence: tuple[str, ...]) -> Finding:
         rule = verdict.rule
-        software = " ".join(b for b in (port.product, port.version) if b)
+        said = self._verdicts.get(id(verdict))
+        if said is None:  # the same few verdicts on thousands of hosts: their text is written once
+            said = self._verdicts[id(verdict)] = (
+                verdict, " ".join(b for b in (port.product, port.version) if b),
+                f"{rule.why} Rule {rule.id} fired on {verdict.software.shown}; confidence "
+                f"{'high' if verdict.confident else 'low'}: {verdict.basis}.")
+        _, software, detail = said
         if verdict.confident:
             title = f"Outdated {software} on {place}: {rule.advisory}"
         else:
             title = f"Verify the patch level of {software} on {place} ({rule.advisory})"
-        return self._fail(
-            f"{key}/version", asset, verdict.severity, title,
-            f"{rule.why} Rule {rule.id} fired on {verdict.software.shown}; confidence "
-            f"{'high' if verdict.confident else 'low'}: {verdict.basis}.",
-            ("faulty-security",), rule.fix, rule.references, evidence, ("patch-outdated-software",), port)
+        return self._fail(f"{key}/version", asset, verdict.severity, title, detail, ("faulty-security",), rule.fix,
+                          rule.references, evidence, ("patch-outdated-software",), port)
 
     # -- finding builders
     def _fail(self, key: str, asset: str, severity: Severity, title: str, detail: str, weaknesses: tuple[str, ...],
@@ -314,7 +318,7 @@ class Judge:
             detail += f" Expected but not seen open: {', '.join(map(str, missing))}."
         title = f"Only the expected ports are open on {asset}" if seen else f"No open ports found on {asset}"
         return Finding(
-            check=CHECK_ID, key=f"{view.address}/expected-only", status=Status.PASS, severity=Severity.INFO,
+            check=CHECK_ID, key=f"{view.shown}/expected-only", status=Status.PASS, severity=Severity.INFO,
             title=title, detail=detail, asset=asset,
             weaknesses=("exposed-entry-point",), references=self._references(self.table.unexpected_references),
             evidence=tuple(f"{p}/{n} open, {best_port(view.open_ports[(p, n)]).describe}" for p, n in seen),

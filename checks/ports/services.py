@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from checks.ports.nmapxml import PortObs
 from checks.ports.versions import version_key
-from posture.api import Severity, load_catalogue
+from posture.api import Severity, load_catalogue, load_data_yaml
 
 EXPOSURES = ("internet", "internal")
 _UNIDENTIFIED = frozenset({"", "unknown", "tcpwrapped"})
@@ -147,7 +145,7 @@ class ServiceTable:
 
 def read_services_data() -> Any:
     """The raw rows of services.yaml, which lives beside this module."""
-    return yaml.safe_load(resources.files("checks.ports").joinpath("services.yaml").read_text(encoding="utf-8"))
+    return load_data_yaml(resources.files("checks.ports").joinpath("services.yaml").read_text(encoding="utf-8"))
 
 
 @functools.cache

@@ -38,6 +38,11 @@ class HostView:
     undetermined: dict[tuple[str, int], list[Sighting]] = field(default_factory=dict)  # open|filtered
     other_states: int = 0  # open|filtered ports nmap summarised (<extraports>): counted, not listed
     host_scripts: list[tuple[str, str]] = field(default_factory=list)
+    shown: str = ""  # the address as text (formatting an address object again costs a microsecond a time)
+
+    def __post_init__(self) -> None:
+        if not self.shown:
+            self.shown = str(self.address)
 
     @property
     def single_host(self) -> bool:
@@ -67,7 +72,7 @@ def merge(scope: ResolvedScope, runs: Iterable[tuple[ScanRun, set[IPAddress]]]) 
                     refused.setdefault(address, Refusal(str(address), f"{address}/refused",
                                                         f"{why} (found in {run.source})"))
                     continue
-                view = views[key] = HostView(address, spec)
+                view = views[key] = HostView(address, spec, shown=host.address if address is host.ip else "")
             _add(view, host, run, source)
         for address in requested:
             key = (address.version, int(address))
