@@ -27,13 +27,14 @@ Finding keys are stable across runs: `<address>/<proto>/<port>`, `.../version`, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from checks.ports.nmapxml import PortObs, ScanRun
 from checks.ports.scope import Refusal
 from checks.ports.services import ServiceRule, ServiceTable, Setting
 from checks.ports.versions import Software, VersionVerdict, identify, judge_version
 from checks.ports.views import HostView, Sighting, best_port, source_label
-from posture.api import Config, Finding, PreviousRun, Reference, Severity, Status, load_catalogue
+from posture.api import Config, Finding, PreviousRun, Reference, Severity, Status, Target, load_catalogue
 
 CHECK_ID = "ports"
 EXPOSURES = ("internet", "internal")
@@ -64,6 +65,8 @@ class Judge:
     _observed: dict[object, Observed] = field(default_factory=dict, repr=False)
     _refs: dict[tuple[str, ...], tuple[Reference, ...]] = field(default_factory=dict, repr=False)
     _verdicts: dict[int, tuple[VersionVerdict, str, str]] = field(default_factory=dict, repr=False)
+    _plans: dict[tuple[Any, ...], list[tuple[Finding, bool]]] = field(default_factory=dict, repr=False)
+    _planning: bool = field(default=False, repr=False)
 
     def host(self, view: HostView) -> list[Finding]:
         spec = view.spec
@@ -141,22 +144,56 @@ class Judge:
 
     def _port(self, view: HostView, asset: str, proto: str, number: int, sightings: list[Sighting],
               matched: list[ServiceRule]) -> list[Finding]:
-        target = view.spec.target
         seen_here = self.observe(sightings)
-        port, rule, scripts, seen = seen_here.port, seen_here.rule, seen_here.scripts, seen_here.seen
+        rule = seen_here.rule
         if rule is not None:
             matched.append(rule)
-        anyone = seen_here.anyone
-        internet = target.exposure == "internet"
+        target = view.spec.target
         expected = number in target.expected_ports
-        evidence = seen_here.evidence
+        compromised = rule is not None and rule.remote_access and self._compromised(view)
+        how = (id(seen_here), target.exposure, expected, compromised)
+        plan = self._plans.get(how)
+        if plan is None:  # the same observation judged the same way on thousands of hosts: planned once
+            plan = self._plans[how] = self._plan(seen_here, target, expected, compromised, proto, number)
         key = f"{view.shown}/{proto}/{number}"
         place = f"{asset}, {proto}/{number}"
+        out = []
+        for finding, everywhere in plan:
+            if everywhere:  # the host shows in more than the key, asset and title: rare, done field by field
+                finding = _filled(finding, key, asset, place)
+            else:
+                finding = Finding(check=CHECK_ID, key=key + finding.key[_KEY_LENGTH:], status=finding.status,
+                                  severity=finding.severity,
+                                  title=finding.title.replace(_ASSET, asset).replace(_PLACE, place),
+                                  detail=finding.detail, asset=asset, weaknesses=finding.weaknesses,
+                                  evidence=finding.evidence, remediation=finding.remediation,
+                                  references=finding.references, actions=finding.actions)
+            out.append(self._mark_new(finding))
+        return out
+
+    def _plan(self, seen_here: Observed, target: Target, expected: bool, compromised: bool, proto: str,
+              number: int) -> list[tuple[Finding, bool]]:
+        """The findings of one open port with stand-ins for the host: (finding, the host shows outside
+        the key, asset and title)."""
+        self._planning = True
+        try:
+            findings = self._judge_port(seen_here, target, expected, compromised, proto, number, _KEY, _ASSET, _PLACE)
+        finally:
+            self._planning = False
+        return [(f, any(_ASSET in text or _PLACE in text for text in (f.detail, f.remediation, *f.evidence)))
+                for f in findings]
+
+    def _judge_port(self, seen_here: Observed, target: Target, expected: bool, compromised: bool, proto: str,
+                    number: int, key: str, asset: str, place: str) -> list[Finding]:
+        port, rule, scripts, seen = seen_here.port, seen_here.rule, seen_here.scripts, seen_here.seen
+        anyone = seen_here.anyone
+        internet = target.exposure == "internet"
+        evidence = seen_here.evidence
         out: list[Finding] = []
         exposure_sentence = ("This target is marked exposure: internet, so anyone on the internet can try it."
                              if internet else "It is reachable on the internal network, by any infected "
                              "machine or intruder inside.")
-        if rule is not None and rule.remote_access and self._compromised(view):
+        if rule is not None and compromised:
             out.append(self._fail(
                 key, asset, Severity.CRITICAL, f"Remote access into compromised {asset}: {rule.label}, "
                 f"{proto}/{number}",
@@ -299,7 +336,7 @@ class Judge:
 
     def _mark_new(self, finding: Finding) -> Finding:
         previous = self.previous
-        if previous is None:
+        if previous is None or self._planning:
             return finding
         before = previous.findings.get(finding.id)
         if before is not None and before.status is Status.FAIL:
@@ -348,6 +385,19 @@ class Judge:
             detail = f"{refusal.subject} was not scanned or judged because {refusal.reason}."
         asset = refusal.target.label(refusal.subject) if refusal.target else refusal.subject
         return self._error(refusal.key, asset, title, detail, [refusal.reason])
+
+
+# Stand-ins for the host in a planned finding (no address, name or port can contain a NUL)
+_KEY, _ASSET, _PLACE = "\x00key", "\x00asset", "\x00place"
+_KEY_LENGTH = len(_KEY)
+
+
+def _filled(finding: Finding, key: str, asset: str, place: str) -> Finding:
+    def fill(text: str) -> str:
+        return text.replace(_ASSET, asset).replace(_PLACE, place)
+    return replace(finding, key=key + finding.key[_KEY_LENGTH:], title=fill(finding.title), asset=asset,
+                   detail=fill(finding.detail), remediation=fill(finding.remediation),
+                   evidence=tuple(fill(e) for e in finding.evidence))
 
 
 def _script_line(scripts: tuple[tuple[str, str], ...], wanted: frozenset[str]) -> str:
