@@ -85,7 +85,7 @@ def _parse(chunks: Callable[[], Iterable[bytes]], *, source: str, where: str, fa
 def _read_fully(chunks: Callable[[], Iterable[bytes]], *, source: str, where: str) -> ScanRun:
     head, rest = _utf8(iter(chunks()), where)
     blank = not head.strip()  # until a chunk with more than white space
-    parser = expat.ParserCreate()
+    parser: Any = expat.ParserCreate()
     handler = NmapHandler(parser, where)
     # What defusedxml's parser does (forbid_entities, forbid_external), on expat itself:
     parser.EntityDeclHandler = _refuse_entity

@@ -58,7 +58,7 @@ def read_fast(head: bytes, rest: Iterable[bytes]) -> Result | None:
     if declared is not None and declared.group(1).lower() != b"utf-8":
         return None  # expat would decode it otherwise than the walk
     walker = _Walker()
-    validator = expat.ParserCreate()
+    validator: Any = expat.ParserCreate()
     validator.ordered_attributes = True
     validator.StartDoctypeDeclHandler = _decline  # whatever a DTD may say (attribute defaults...): the full reader
     validator.EntityDeclHandler = _decline
@@ -138,14 +138,14 @@ class _Walker:
                 special = _next_markup(buffer, pos)
                 continue
             if buffer.startswith(b"</", lt):
-                end = _ROOT_END.match(buffer, lt)
-                if end is None:
+                root_end = _ROOT_END.match(buffer, lt)
+                if root_end is None:
                     if buffer.find(b">", lt) >= 0:
                         raise Decline  # an end tag where a child element should start: see the docstring
                     pos = lt
                     break
                 self.closed = True
-                pos = end.end()
+                pos = root_end.end()
                 break
             tag = _START.match(buffer, lt)
             if tag is None:
@@ -203,10 +203,10 @@ class _Walker:
         pos, stop = tag.end(), end - 7  # 7: len(b"</host>")
         while (lt := find(b"<", pos, stop)) >= 0:  # the host's children, as _children walks them
             if buffer[lt + 1] == 0x61:  # 'a'
-                address = _ADDRESS.match(buffer, lt, stop)
-                if address is not None:  # nmap's own spelling of an address: nothing in it to rewrite
-                    addresses.append(_address(address.group(1).decode()))
-                    pos = address.end()
+                plain = _ADDRESS.match(buffer, lt, stop)
+                if plain is not None:  # nmap's own spelling of an address: nothing in it to rewrite
+                    addresses.append(_address(plain.group(1).decode()))
+                    pos = plain.end()
                     continue
             child = _START.match(buffer, lt, stop)
             if child is None:
@@ -251,9 +251,9 @@ class _Walker:
     def _ports(self, buffer: bytes, body: int, close: int) -> tuple[tuple[PortObs, ...], tuple[tuple[str, int], ...]]:
         """The ports and extraports of one <ports> section: the same section on another host, remembered."""
         text = buffer[body:close]
-        found = self.sections.get(text)
+        found: tuple[tuple[PortObs, ...], tuple[tuple[str, int], ...]] | None = self.sections.get(text)
         if found is not None:
-            return found  # type: ignore[no-any-return]
+            return found
         ports: list[PortObs] = []
         extraports: list[tuple[str, int]] = []
         for name, child, _, _, after in _children(buffer, body, close):

@@ -62,6 +62,19 @@ class NmapHandler:
         self.hosts: list[HostObs] = []
         self.in_host = False
         self.in_port = False
+        # the host being read (h_) and its port (p_)
+        self.h_line = self.p_line = 0
+        self.h_timed_out = False
+        self.h_addresses: list[tuple[str, Any]] = []
+        self.h_state, self.h_reason = "unknown", ""
+        self.h_hostnames: list[str] = []
+        self.h_ports: list[PortObs] = []
+        self.h_extraports: list[tuple[str, int]] = []
+        self.h_scripts: list[tuple[str, str]] = []
+        self.p_id: tuple[str, int] = ("", 0)
+        self.p_state: tuple[str, str] | None = None
+        self.p_service: tuple[Any, ...] = _NO_SERVICE
+        self.p_scripts: tuple[tuple[str, str], ...] = ()
         # Each distinct attribute list read and checked once (a big scan repeats them host after host):
         self._port_ids: dict[tuple[str, ...], tuple[str, int]] = {}
         self._states: dict[tuple[str, ...], tuple[str, str]] = {}
@@ -162,7 +175,10 @@ class NmapHandler:
             raise self.fail(f"port {proto}/{number} has no <state>", key="port.state", line=self.p_line)
         # A big import repeats the same few observations (22/tcp open ssh OpenSSH 9.2) on thousands of
         # hosts: one shared (frozen) PortObs each keeps 65,536 hosts in bounded memory.
-        port = self._observed[key] = PortObs(*self.p_id, *self.p_state, *self.p_service, self.p_scripts)
+        (proto, number), (state, reason) = self.p_id, self.p_state
+        name, product, version, extrainfo, tunnel, method, conf = self.p_service
+        port = self._observed[key] = PortObs(proto, number, state, reason, name, product, version, extrainfo, tunnel,
+                                             method, conf, self.p_scripts)
         return port
 
     # -- <scaninfo>, <runstats>
@@ -189,13 +205,13 @@ class NmapHandler:
         self.watch = 1
         self.h_line = self.parser.CurrentLineNumber
         self.h_timed_out = attr(attrs, "timedout") == "true"
-        self.h_addresses: list[tuple[str, Any]] = []
+        self.h_addresses = []
         self.h_state = "unknown"
         self.h_reason = ""
-        self.h_hostnames: list[str] = []
-        self.h_ports: list[PortObs] = []
-        self.h_extraports: list[tuple[str, int]] = []
-        self.h_scripts: list[tuple[str, str]] = []
+        self.h_hostnames = []
+        self.h_ports = []
+        self.h_extraports = []
+        self.h_scripts = []
 
     def _status(self, depth: int, attrs: list[str]) -> None:
         if depth == 2 and self.in_host:
