@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
+from typing import cast
 
 from checks.ports.addresses import normalise
 from checks.ports.nmapxml import HostObs, PortObs, ScanRun
@@ -24,20 +26,25 @@ class Sighting:
     run: ScanRun
 
 
+_NONE: Mapping[tuple[str, int], list[Sighting]] = MappingProxyType({})
+
+
 @dataclass(slots=True)
 class HostView:
     """Everything the live scan and the imports say about one in-scope address."""
 
+    # Empty until something is added (most hosts of a big import leave most of these empty: no container
+    # made for nothing, and fewer objects for the garbage collector to walk).
     address: IPAddress
     spec: TargetSpec
     up: bool = False
-    not_answering: list[str] = field(default_factory=list)  # sources where it was down
-    timed_out: list[str] = field(default_factory=list)  # sources that gave up on it
-    hostnames: set[str] = field(default_factory=set)
-    open_ports: dict[tuple[str, int], list[Sighting]] = field(default_factory=dict)
-    undetermined: dict[tuple[str, int], list[Sighting]] = field(default_factory=dict)  # open|filtered
+    not_answering: tuple[str, ...] = ()  # sources where it was down
+    timed_out: tuple[str, ...] = ()  # sources that gave up on it
+    hostnames: frozenset[str] = frozenset()
+    open_ports: Mapping[tuple[str, int], list[Sighting]] = field(default_factory=lambda: _NONE)
+    undetermined: Mapping[tuple[str, int], list[Sighting]] = field(default_factory=lambda: _NONE)  # open|filtered
     other_states: int = 0  # open|filtered ports nmap summarised (<extraports>): counted, not listed
-    host_scripts: list[tuple[str, str]] = field(default_factory=list)
+    host_scripts: tuple[tuple[str, str], ...] = ()
     shown: str = ""  # the address as text (formatting an address object again costs a microsecond a time)
 
     def __post_init__(self) -> None:
@@ -80,27 +87,35 @@ def merge(scope: ResolvedScope, runs: Iterable[tuple[ScanRun, set[IPAddress]]]) 
                 view = views.get(key)
                 if view is None:
                     view = views[key] = HostView(address, scope.addresses[address])
-                view.not_answering.append(source)
+                view.not_answering += (source,)
     return [views[key] for key in sorted(views)], list(refused.values())
+
+
+def _as_dict(found: Mapping[tuple[str, int], list[Sighting]]) -> dict[tuple[str, int], list[Sighting]]:
+    return cast("dict[tuple[str, int], list[Sighting]]", found)  # made a dict by _add before its first entry
 
 
 def _add(view: HostView, host: HostObs, run: ScanRun, source: str) -> None:
     if host.hostnames:
-        view.hostnames.update(host.hostnames)
+        view.hostnames |= frozenset(host.hostnames)
     if host.state == "up":
         view.up = True
     else:
-        view.not_answering.append(source)
+        view.not_answering += (source,)
     if host.timed_out:
-        view.timed_out.append(source)
+        view.timed_out += (source,)
     if host.scripts:
         view.host_scripts += host.scripts
     for port in host.ports:
         state = port.state
         if state == "open":
-            view.open_ports.setdefault((port.proto, port.port), []).append(Sighting(port, run))
+            if view.open_ports is _NONE:
+                view.open_ports = {}
+            _as_dict(view.open_ports).setdefault((port.proto, port.port), []).append(Sighting(port, run))
         elif "open" in state:
-            view.undetermined.setdefault((port.proto, port.port), []).append(Sighting(port, run))
+            if view.undetermined is _NONE:
+                view.undetermined = {}
+            _as_dict(view.undetermined).setdefault((port.proto, port.port), []).append(Sighting(port, run))
     if host.extraports:
         view.other_states += sum(count for state, count in host.extraports if "open" in state)
 
