@@ -10,6 +10,7 @@ config) and its plan. The front ends only show what happens; neither writes, rec
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from posture.drift import compute_drift
 from posture.errors import PostureError, UsageError
 from posture.models import Assessment as Results
 from posture.planner import build_plan, plan_with_tracking
-from posture.runner import Event, RunFinished, Runner
+from posture.runner import CheckStarted, Event, RunFinished, Runner
 from posture.tracking import Tracking
 
 if TYPE_CHECKING:
@@ -133,7 +134,12 @@ class AssessmentRun:
 
     def events(self) -> Iterator[Event]:
         """The Runner's events; the final RunFinished carries the finished run (id, drift, plan)."""
+        warming = False
         for event in self.runner.events():
+            if not warming and isinstance(event, CheckStarted):
+                warming = True
+                threading.Thread(target=_warm_up, args=(self.config.report.formats,), name="posture-warm-up",
+                                 daemon=True).start()
             if isinstance(event, RunFinished):
                 event = RunFinished(finish(event.assessment, self.previous, self.tracking,
                                            self.config.report.staff_owners))
@@ -202,6 +208,22 @@ def write_reports(results: Results, out_dir: Path, formats: Iterable[str], audie
     for path in written:
         logging.getLogger("posture.reports").info("report written: %s", path)
     return written
+
+
+def _warm_up(formats: Iterable[str]) -> None:
+    """Read the data and import the writers that the plan and the reports need, while the checks run: a
+    scan waits on nmap or restic most of the time, so the run's tail after the last check gets shorter."""
+    from posture.catalogue import load_catalogue
+    from posture.notify_rules import rule_table
+    from posture.writers import writer
+
+    try:
+        load_catalogue()
+        rule_table()
+        for fmt in formats:
+            writer(fmt)
+    except Exception:  # noqa: BLE001 - only a head start: the same call, where it is needed, reports the problem
+        log.debug("warm-up stopped early", exc_info=True)
 
 
 def _alert(config: Config, results: Results) -> bool:

@@ -60,7 +60,9 @@ _PARAM = re.compile(
     r"(?P<secret>[^\s,;&:\"'<>]+)",
     re.IGNORECASE,
 )
-_FORMS = (_URL_USERINFO, _SFTP_SCP, _SCP, _PARAM)
+_AT_FORMS = (_URL_USERINFO, _SFTP_SCP, _SCP)  # the secret ends at `@host`
+_FORMS = (*_AT_FORMS, _PARAM)
+_PARAM_VALUE = re.compile(r"=[^\s,;&:\"'<>]")  # what _PARAM's secret starts with (never `="`)
 
 _lock = threading.Lock()
 _known: set[str] = set()
@@ -76,10 +78,13 @@ def _mask_secret(match: re.Match[str]) -> str:
 
 def redact_forms(text: str) -> str:
     """`text` with the secret part of every credential-bearing location masked."""
-    if not any(mark in text for mark in ("@", "=")):
-        return text  # no form without one of these: the common case costs one scan
-    for pattern in _FORMS:
-        text = pattern.sub(_mask_secret, text)
+    # Each form needs a mark that a C-speed scan finds: most text (and every HTML attribute, `="`) has none,
+    # and the patterns themselves cost a regex attempt at every position.
+    if "@" in text:
+        for pattern in _AT_FORMS:
+            text = pattern.sub(_mask_secret, text)
+    if "=" in text and _PARAM_VALUE.search(text):
+        text = _PARAM.sub(_mask_secret, text)
     return text
 
 
