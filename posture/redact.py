@@ -21,6 +21,7 @@ ordinary text is accepted; leaking is not.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import re
 import threading
 from collections.abc import Iterable
@@ -168,16 +169,21 @@ def redact_tree(obj: T) -> T:
 
 
 def _walk(obj: Any) -> Any:
+    # What holds nothing to mask comes back as the very same object: a 64k-host scan's findings are not
+    # rebuilt one `dataclasses.replace` at a time when (as almost always) no secret is in them.
     if isinstance(obj, str):
         return redact(obj) if type(obj) is str else obj  # an enum member (Severity...) stays one
     if isinstance(obj, tuple):
-        return tuple(_walk(item) for item in obj)
+        items = [_walk(item) for item in obj]
+        return obj if all(map(operator.is_, items, obj)) else tuple(items)
     if isinstance(obj, list):
         return [_walk(item) for item in obj]
     if isinstance(obj, dict):
         return {(_walk(k) if isinstance(k, str) else k): _walk(v) for k, v in obj.items()}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         changes = {f.name: _walk(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}
+        if all(value is getattr(obj, name) for name, value in changes.items()):
+            return obj
         return dataclasses.replace(obj, **changes)
     return obj
 
