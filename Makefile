@@ -12,6 +12,8 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[test]"
+	@# An editable install is not compiled by pip: write posture's bytecode once, as an installed copy has it.
+	$(BIN)/python -m compileall -q posture checks reports >/dev/null
 	touch $(STAMP)
 
 system-tools:

@@ -44,7 +44,7 @@ from posture.check import (
 )
 from posture.config import Config, Incident, Strict, Target
 from posture.errors import Cancelled, CheckFailed, ConfigError, InputError, ToolMissing
-from posture.evidence import decode_text, read_limited, read_text
+from posture.evidence import decode_text, read_chunks, read_limited, read_text
 from posture.models import Finding, Reference, Severity, StaffSection, Status
 from posture.scope import OutOfScope, Scope
 from posture.yamlsrc import KeyPath, Located, dotted, load_yaml, read_text_limited
@@ -90,4 +90,5 @@ __all__ = [
     "part_error", "all_parts_failed",
     # reading evidence, with errors located at the file's line or the config key
     "read_limited", "read_text", "decode_text", "read_text_limited", "load_yaml", "Located", "KeyPath", "dotted",
+    "read_chunks",
 ]

@@ -10,6 +10,7 @@ config) and its plan. The front ends only show what happens; neither writes, rec
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,15 +21,15 @@ from typing import TYPE_CHECKING
 
 from posture.check import Secrets
 from posture.config import Config
-from posture.drift import compute_drift
 from posture.errors import PostureError, UsageError
 from posture.models import Assessment as Results
-from posture.planner import build_plan, plan_with_tracking
-from posture.runner import Event, RunFinished, Runner
 from posture.tracking import Tracking
 
 if TYPE_CHECKING:
+    # The runner, the planner and drift are imported when a run is made: opening a config (the TUI's first
+    # screen, `posture validate`) needs none of them.
     from posture.registry import Registry
+    from posture.runner import Event
     from posture.store import Store as History
 
 log = logging.getLogger("posture.assess")
@@ -51,6 +52,9 @@ def finish(results: Results, previous: Results | None, tracking: Tracking | None
            staff_owners: bool = False) -> Results:
     """Give a run its id, its drift against `previous` and its plan, judged against what people recorded
     (owners, status, accepted risks) when the history holds any."""
+    from posture.drift import compute_drift
+    from posture.planner import build_plan, plan_with_tracking
+
     results.run_id = new_run_id()
     results.drift = compute_drift(previous, results) if previous is not None else None
     if tracking is None:
@@ -119,6 +123,8 @@ class AssessmentRun:
         self.history = history
         self.previous, self.history_note = previous if previous is not None else last_run(history, config)
         self.tracking, self.tracking_note = load_tracking(history, config)
+        from posture.runner import Runner
+
         self.runner = Runner(config, registry, only=only, previous=self.previous, secrets=secrets, now=now)
         self.results: Results | None = None
         self.published: Published | None = None
@@ -133,7 +139,14 @@ class AssessmentRun:
 
     def events(self) -> Iterator[Event]:
         """The Runner's events; the final RunFinished carries the finished run (id, drift, plan)."""
+        from posture.runner import CheckStarted, RunFinished
+
+        warming = False
         for event in self.runner.events():
+            if not warming and isinstance(event, CheckStarted):
+                warming = True
+                threading.Thread(target=_warm_up, args=(self.config.report.formats,), name="posture-warm-up",
+                                 daemon=True).start()
             if isinstance(event, RunFinished):
                 event = RunFinished(finish(event.assessment, self.previous, self.tracking,
                                            self.config.report.staff_owners))
@@ -202,6 +215,22 @@ def write_reports(results: Results, out_dir: Path, formats: Iterable[str], audie
     for path in written:
         logging.getLogger("posture.reports").info("report written: %s", path)
     return written
+
+
+def _warm_up(formats: Iterable[str]) -> None:
+    """Read the data and import the writers that the plan and the reports need, while the checks run: a
+    scan waits on nmap or restic most of the time, so the run's tail after the last check gets shorter."""
+    from posture.catalogue import load_catalogue
+    from posture.notify_rules import rule_table
+    from posture.writers import writer
+
+    try:
+        load_catalogue()
+        rule_table()
+        for fmt in formats:
+            writer(fmt)
+    except Exception:  # noqa: BLE001 - only a head start: the same call, where it is needed, reports the problem
+        log.debug("warm-up stopped early", exc_info=True)
 
 
 def _alert(config: Config, results: Results) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from posture.errors import InputError
@@ -44,6 +45,28 @@ def read_limited(path: Path, limit: int, shown_as: str | Path | None = None) -> 
     if len(raw) > limit:
         raise InputError(f"file is over {limit:,} bytes, the limit", path=where)
     return raw
+
+
+def read_chunks(path: Path, limit: int, shown_as: str | Path | None = None, *,
+                chunk: int = 1 << 20) -> Iterator[bytes]:
+    """The file's bytes in chunks, for parsers that stream (a 100 MB nmap XML is never one bytes object);
+    the same refusals as `read_limited`, raised as the chunks are read."""
+    where = shown_as if shown_as is not None else path
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("not a regular file", path=where)
+        if info.st_size > limit:
+            raise InputError(f"file is {info.st_size:,} bytes; the limit is {limit:,}", path=where)
+        with path.open("rb") as handle:
+            total = 0
+            while data := handle.read(chunk):
+                total += len(data)
+                if total > limit:  # a file that grows while read still stops at the limit
+                    raise InputError(f"file is over {limit:,} bytes, the limit", path=where)
+                yield data
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or type(exc).__name__}", path=where) from None
 
 
 def detect_encoding(raw: bytes) -> tuple[str, int]:

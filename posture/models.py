@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
+import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -94,10 +95,15 @@ class Finding:
     remediation: str = ""
     references: tuple[Reference, ...] = ()
     actions: tuple[str, ...] = ()
+    # Derived once: reports ask for each id several times (a 50,000-finding plan: half a million times).
+    _id: str = field(init=False, repr=False, compare=False, default="")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_id", _finding_id(self.check, self.key))
 
     @property
     def id(self) -> str:
-        return _finding_id(self.check, self.key)
+        return self._id
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -244,8 +250,8 @@ class Assessment:
     def finding(self, finding_id: str) -> Finding | None:
         # Reports look up every finding of every action: an index, rebuilt only when `checks` changes,
         # keeps a 10,000-finding plan linear rather than quadratic (each `id` is a SHA-1).
-        if self._index_of is None or len(self._index_of) != len(self.checks) or any(
-                a is not b for a, b in zip(self._index_of, self.checks, strict=False)):
+        if self._index_of is None or len(self._index_of) != len(self.checks) or not all(
+                map(operator.is_, self._index_of, self.checks)):
             self._index = {f.id: f for f in reversed(self.findings)}  # the first of equal ids wins, as before
             self._index_of = tuple(self.checks)
         return self._index.get(finding_id)

@@ -21,6 +21,7 @@ ordinary text is accepted; leaking is not.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import re
 import threading
 from collections.abc import Iterable
@@ -60,7 +61,9 @@ _PARAM = re.compile(
     r"(?P<secret>[^\s,;&:\"'<>]+)",
     re.IGNORECASE,
 )
-_FORMS = (_URL_USERINFO, _SFTP_SCP, _SCP, _PARAM)
+_AT_FORMS = (_URL_USERINFO, _SFTP_SCP, _SCP)  # the secret ends at `@host`
+_FORMS = (*_AT_FORMS, _PARAM)
+_PARAM_VALUE = re.compile(r"=[^\s,;&:\"'<>]")  # what _PARAM's secret starts with (never `="`)
 
 _lock = threading.Lock()
 _known: set[str] = set()
@@ -76,10 +79,13 @@ def _mask_secret(match: re.Match[str]) -> str:
 
 def redact_forms(text: str) -> str:
     """`text` with the secret part of every credential-bearing location masked."""
-    if not any(mark in text for mark in ("@", "=")):
-        return text  # no form without one of these: the common case costs one scan
-    for pattern in _FORMS:
-        text = pattern.sub(_mask_secret, text)
+    # Each form needs a mark that a C-speed scan finds: most text (and every HTML attribute, `="`) has none,
+    # and the patterns themselves cost a regex attempt at every position.
+    if "@" in text:
+        for pattern in _AT_FORMS:
+            text = pattern.sub(_mask_secret, text)
+    if "=" in text and _PARAM_VALUE.search(text):
+        text = _PARAM.sub(_mask_secret, text)
     return text
 
 
@@ -163,16 +169,21 @@ def redact_tree(obj: T) -> T:
 
 
 def _walk(obj: Any) -> Any:
+    # What holds nothing to mask comes back as the very same object: a 64k-host scan's findings are not
+    # rebuilt one `dataclasses.replace` at a time when (as almost always) no secret is in them.
     if isinstance(obj, str):
         return redact(obj) if type(obj) is str else obj  # an enum member (Severity...) stays one
     if isinstance(obj, tuple):
-        return tuple(_walk(item) for item in obj)
+        items = [_walk(item) for item in obj]
+        return obj if all(map(operator.is_, items, obj)) else tuple(items)
     if isinstance(obj, list):
         return [_walk(item) for item in obj]
     if isinstance(obj, dict):
         return {(_walk(k) if isinstance(k, str) else k): _walk(v) for k, v in obj.items()}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         changes = {f.name: _walk(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}
+        if all(value is getattr(obj, name) for name, value in changes.items()):
+            return obj
         return dataclasses.replace(obj, **changes)
     return obj
 

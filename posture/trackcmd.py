@@ -13,22 +13,25 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import getpass
-import os
-import re
 import sys
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from posture.errors import ExitCode, InputError, UsageError, printable
-from posture.tracking import STATUS_WORDS, AcceptedRisk, ActionStatus, Tracking, judge
+from posture.tracking import (
+    MAX_NAME,
+    STATUS_WORDS,
+    ActionStatus,
+    Tracking,
+    action_changes,
+    clean_text,
+    current_user,
+    judge,
+    new_acceptance,
+)
 
-MAX_TEXT = 2000
-MAX_NAME = 100
-MAX_ACCEPT_DAYS = 3 * 366  # an acceptance is a decision to revisit, not a permanent waiver
-FINDING_ID = re.compile(r"^[a-z0-9_]+-[0-9a-f]{10}$")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 DB_HELP = "SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)"
 
 
@@ -62,7 +65,7 @@ def cmd_track(args: argparse.Namespace, registry: Any) -> int:
 
     config = load_config(args.config, registry)
     store = open_store(args.db)
-    by = _text("--by", args.by or _login(), MAX_NAME)
+    by = clean_text("--by", args.by or current_user(), MAX_NAME)
     now = datetime.now(UTC)
     changes = _changes(args)
     if args.plan_file is not None:
@@ -92,17 +95,8 @@ def cmd_accept(args: argparse.Namespace, registry: Any) -> int:
     from posture.store.tracking import accept_risk
 
     config = load_config(args.config, registry)
-    if not FINDING_ID.match(args.finding):
-        raise UsageError(f"{printable(args.finding)!r} is not a finding id (they look like ports-3f2a9c01d4)")
-    today = date.today()
-    until = _date("--until", args.until)
-    if until < today:
-        raise UsageError(f"--until {until} is in the past: an acceptance needs an expiry still to come")
-    if until > today + timedelta(days=MAX_ACCEPT_DAYS):
-        raise UsageError("--until: at most three years ahead; accept again when it expires")
-    reason = _text("--reason", args.reason, MAX_TEXT)
-    if not reason:
-        raise UsageError("--reason: say why the business accepts this risk")
+    # Checked before the history is opened: a typo in the date or the id costs no database round trip.
+    risk = new_acceptance(args.finding, "", args.reason, args.until, args.by or "", date.today())
     store = open_store(args.db)
     latest = store.latest(config.identity, complete=False)
     if latest is None:
@@ -110,25 +104,14 @@ def cmd_accept(args: argparse.Namespace, registry: Any) -> int:
     found = latest.finding(args.finding)
     if found is None:
         raise UsageError(f"the last run of {args.config} ({latest.run_id}) has no finding {args.finding}")
-    by = _text("--by", args.by or _login(), MAX_NAME)
-    risk = AcceptedRisk(finding=args.finding, reason=reason, accepted_by=by, until=until, accepted_on=today,
-                        title=found.title)
+    risk = replace(risk, title=found.title)
     accept_risk(store, config.identity, risk, datetime.now(UTC))
-    print(f"{args.finding}: accepted by {by} until {until} ({found.title})")
+    print(f"{args.finding}: accepted by {risk.accepted_by} until {risk.until} ({found.title})")
     return ExitCode.OK
 
 
 def _changes(args: argparse.Namespace) -> dict[str, str | None]:
-    changes: dict[str, str | None] = {}
-    if args.owner is not None:
-        changes["owner"] = _text("--owner", args.owner, MAX_NAME)
-    if args.status is not None:
-        changes["status"] = args.status
-    if args.due is not None:
-        changes["due"] = None if args.due.strip().lower() == "none" else _date("--due", args.due).isoformat()
-    if args.note is not None:
-        changes["note"] = _text("--note", args.note, MAX_TEXT)
-    return changes
+    return action_changes(args.owner, args.status, args.due, args.note)
 
 
 def _from_plan(path: Path, config_id: str, store: Any, by: str, now: datetime) -> int:
@@ -151,7 +134,7 @@ def _from_plan(path: Path, config_id: str, store: Any, by: str, now: datetime) -
         changes: dict[str, str | None] = {}
         if mark.done and (state is None or state.status is not ActionStatus.DONE):
             changes["status"] = ActionStatus.DONE.value
-        owner = _text("owner", mark.owner, MAX_NAME)
+        owner = clean_text("owner", mark.owner, MAX_NAME)
         if owner and (state is None or state.owner != owner):
             changes["owner"] = owner
         if changes:
@@ -196,26 +179,3 @@ def _describe(owner: str, status: ActionStatus, due: date | None, note: str) -> 
     if note:
         parts.append(f"note: {note}")
     return " · ".join(parts)
-
-
-def _date(option: str, text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"{option}: {printable(text)!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _text(option: str, text: str, limit: int) -> str:
-    text = text.strip()
-    if _CONTROL.search(text):
-        raise UsageError(f"{option}: control characters are not allowed")
-    if len(text) > limit:
-        raise UsageError(f"{option}: at most {limit} characters")
-    return text
-
-
-def _login() -> str:
-    try:
-        return os.environ.get("POSTURE_USER") or getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

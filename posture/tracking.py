@@ -2,17 +2,32 @@
 
 The state is kept per config (its identity) and per action id or finding id, so it survives re-scans:
 ids are stable because actions come from the catalogue and finding ids hash the check and its key.
-This module holds the values and the judgement (overdue, reopened, verified fixed, expired); the
-history store keeps them and the report writers show them.
+This module holds the values, what a person may record (checked the same way whether typed on the
+command line or in the TUI) and the judgement (overdue, reopened, verified fixed, expired); the history
+store keeps them and the report writers show them.
 """
 
 from __future__ import annotations
 
 import enum
+import getpass
+import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
+
+from posture.errors import UsageError, printable
+
+MAX_TEXT = 2000
+MAX_NAME = 100
+MAX_ACCEPT_DAYS = 3 * 366  # an acceptance is a decision to revisit, not a permanent waiver
+FINDING_ID = re.compile(r"^[a-z0-9_]+-[0-9a-f]{10}$")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# How each front end names the fields in its messages: the CLI's options, the TUI's form labels.
+CLI_NAMES = {"owner": "--owner", "status": "--status", "due": "--due", "note": "--note", "reason": "--reason",
+             "until": "--until", "by": "--by"}
 
 
 class PlannedAction(Protocol):
@@ -195,3 +210,66 @@ def _marked_after(state: ActionState, run_started: datetime | None) -> bool:
     if run_started is None or state.changed_at is None:
         return False
     return _utc(state.changed_at) > _utc(run_started)
+
+
+# --- what a person may record: the one check behind `posture track`/`accept` and the TUI's forms ------------
+
+
+def clean_text(name: str, text: str, limit: int) -> str:
+    text = text.strip()
+    if _CONTROL.search(text):
+        raise UsageError(f"{name}: control characters are not allowed")
+    if len(text) > limit:
+        raise UsageError(f"{name}: at most {limit} characters")
+    return text
+
+
+def parse_date(name: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{name}: {printable(text)!r} is not a date (YYYY-MM-DD)") from None
+
+
+def action_changes(owner: str | None = None, status: str | None = None, due: str | None = None,
+                   note: str | None = None, names: Mapping[str, str] = CLI_NAMES) -> dict[str, str | None]:
+    """The fields given (None: left alone), checked: a due date of "" or "none" clears the override."""
+    changes: dict[str, str | None] = {}
+    if owner is not None:
+        changes["owner"] = clean_text(names["owner"], owner, MAX_NAME)
+    if status is not None:
+        if status not in {s.value for s in ActionStatus}:
+            raise UsageError(f"{names['status']}: {printable(status)!r} is not one of "
+                             f"{', '.join(s.value for s in ActionStatus)}")
+        changes["status"] = status
+    if due is not None:
+        cleared = due.strip().lower() in ("", "none")
+        changes["due"] = None if cleared else parse_date(names["due"], due).isoformat()
+    if note is not None:
+        changes["note"] = clean_text(names["note"], note, MAX_TEXT)
+    return changes
+
+
+def new_acceptance(finding: str, title: str, reason: str, until: str, by: str, today: date,
+                   names: Mapping[str, str] = CLI_NAMES) -> AcceptedRisk:
+    """An acceptance as typed, checked: a reason, and an expiry still to come and at most three years ahead."""
+    if not FINDING_ID.match(finding):
+        raise UsageError(f"{printable(finding)!r} is not a finding id (they look like ports-3f2a9c01d4)")
+    expiry = parse_date(names["until"], until)
+    if expiry < today:
+        raise UsageError(f"{names['until']} {expiry} is in the past: an acceptance needs an expiry still to come")
+    if expiry > today + timedelta(days=MAX_ACCEPT_DAYS):
+        raise UsageError(f"{names['until']}: at most three years ahead; accept again when it expires")
+    why = clean_text(names["reason"], reason, MAX_TEXT)
+    if not why:
+        raise UsageError(f"{names['reason']}: say why the business accepts this risk")
+    who = clean_text(names["by"], by, MAX_NAME) or current_user()
+    return AcceptedRisk(finding=finding, reason=why, accepted_by=who, until=expiry, accepted_on=today, title=title)
+
+
+def current_user() -> str:
+    """Who makes a change when nobody says: $POSTURE_USER, else the login name."""
+    try:
+        return os.environ.get("POSTURE_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

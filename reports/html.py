@@ -12,6 +12,7 @@ print stylesheet drops the contents panel and keeps items whole, so "print to PD
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -42,9 +43,19 @@ def _escape(text: str) -> str:
 _CODE_SPAN = re.compile(r"(`+)([^`]+?)\1")
 
 
+def clear_cache() -> None:
+    """Forget the escaped strings (benchmarks time a cold render each round)."""
+    _inline.cache_clear()
+
+
 def _text(value: object) -> str:
     """Untrusted inline text: one line (as the Markdown shows it), every HTML special character escaped."""
-    flat = " ".join(str(value).split())
+    return _inline(value if isinstance(value, str) else str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a plan repeats its strings (see posture.mdtext)
+def _inline(text: str) -> str:
+    flat = " ".join(text.split())
     if "`" not in flat:
         return _escape(flat)
     out, last = [], 0

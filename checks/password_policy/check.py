@@ -17,8 +17,6 @@ import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
-from checks.password_policy.audit import candidate_findings, look_up
-from checks.password_policy.breach import check_hash_file
 from checks.password_policy.candidates import Candidate, read_candidates, typed_candidates, unique_labels
 from checks.password_policy.illustrate import weakest_finding
 from checks.password_policy.options import BreachCheck, DeclaredSource, PasswordPolicyOptions
@@ -85,6 +83,8 @@ class PasswordPolicyCheck(Check[PasswordPolicyOptions]):
             self._candidates = read_candidates(path)
         breach = opts.breach_check
         if breach.mode == "offline" and breach.hash_file:
+            from checks.password_policy.breach import check_hash_file
+
             problem = check_hash_file(ctx.resolve(breach.hash_file))
             if problem:
                 raise ctx.config.locate((*SECTION, "breach_check", "hash_file"),
@@ -133,6 +133,10 @@ class PasswordPolicyCheck(Check[PasswordPolicyOptions]):
         findings += mfa_findings(self.meta.id, opts.mfa)
 
         if candidates:
+            # Imported only when there are candidates to score: zxcvbn and the HTTP client are the heaviest
+            # part of this check, and validating a config (or the TUI's first screen) needs neither.
+            from checks.password_policy.audit import candidate_findings, look_up
+
             ctx.raise_if_cancelled()
             ctx.progress(0.6, f"looking up {len(candidates)} candidate passwords")
             lookup = look_up(candidates, opts.breach_check, ctx.config, ctx.cancel_event,

@@ -20,11 +20,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import permutations
-
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
+from typing import TYPE_CHECKING
 
 from checks.password_policy.policy import Composition, PatternLimits, Policy
-from checks.password_policy.strength import Strength, estimate
+
+if TYPE_CHECKING:  # zxcvbn (behind strength) is imported only when candidates are scored, not when loaded
+    from checks.password_policy.strength import Strength
 
 MAX_SCORED = 40  # zxcvbn takes a few ms each; the weakest are among the least decorated anyway
 MAX_DATED = 12  # and the shortest few built on the year, for the rotation example
@@ -90,8 +91,17 @@ def char_class(c: str) -> str:
     return "other"
 
 
+def estimate(password: str, context: Sequence[str]) -> Strength:
+    """zxcvbn's estimate (checks.password_policy.strength), imported the first time a candidate is scored."""
+    from checks.password_policy.strength import estimate as score
+
+    return score(password, context)
+
+
 @functools.cache
 def _dictionary() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(w for words in FREQUENCY_LISTS.values() for w in words if len(w) >= 3)
 
 

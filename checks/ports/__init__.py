@@ -16,8 +16,9 @@ The config never passes nmap arguments; `profile` picks them (exact lists in `PR
 
 Modules: options (the config section), profiles (nmap arguments), addresses (one reading of an
 address), scope (what may be scanned), scanner (running nmap), nmapxml (reading nmap/masscan XML
-safely), services (the risk table), versions (what software, how sure), judge (findings), inventory
-(what the plan says was scanned and seen).
+safely: observations, what it holds; xmlhandler, the full reader; xmlfast, the fast walk of plain
+nmap output), services (the risk table), versions (what software, how sure), views (one view per
+address across scans), judge (findings), inventory (what the plan says was scanned and seen).
 """
 
 from checks.ports.check import PortsCheck

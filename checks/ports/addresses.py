@@ -96,6 +96,36 @@ def special_range(address: IPAddress) -> str:
     return ""
 
 
+def _v4_ranges() -> tuple[ipaddress.IPv4Network, ...] | None:
+    """Every IPv4 range the address tests of the scope depend on: those ipaddress answers is_private,
+    is_loopback, is_multicast... from (read from its constants, whatever this Python's list), the
+    broadcast address and SPECIAL_RANGES. None when this Python keeps them elsewhere."""
+    constants = getattr(ipaddress.IPv4Address, "_constants", None)
+    if constants is None:
+        return None
+    found: list[ipaddress.IPv4Network] = [ipaddress.IPv4Network("255.255.255.255/32")]
+    found += [net for net, _ in SPECIAL_RANGES if isinstance(net, ipaddress.IPv4Network)]
+    for value in vars(constants).values():
+        for item in value if isinstance(value, list | tuple | frozenset | set) else (value,):
+            if isinstance(item, ipaddress.IPv4Network):
+                found.append(item)
+            elif isinstance(item, ipaddress.IPv4Address):
+                found.append(ipaddress.IPv4Network(item))
+    return tuple(found)
+
+
+_RANGES_V4 = _v4_ranges()
+
+
+def uniform(network: IPNetwork) -> bool:
+    """True when every address of this IPv4 network gets the same answers from the scope's address
+    tests: no range they depend on starts or ends strictly inside it. A /16 target is then checked
+    once, not 65,534 times. False (check each address) for IPv6 and when unsure."""
+    if not isinstance(network, ipaddress.IPv4Network) or _RANGES_V4 is None:
+        return False
+    return all(r.supernet_of(network) or not r.overlaps(network) for r in _RANGES_V4)
+
+
 def _unmapped_network(network: ipaddress.IPv6Network) -> IPNetwork:
     mapped = network.network_address.ipv4_mapped
     if mapped is not None and network.prefixlen >= 96:

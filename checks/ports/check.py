@@ -12,13 +12,14 @@ import time
 from collections.abc import Iterable
 
 from checks.ports.inventory import inventory, scanned_summary
-from checks.ports.judge import Judge, merge
+from checks.ports.judge import Judge
 from checks.ports.nmapxml import ScanRun, read_nmap_xml
 from checks.ports.options import PortsOptions
 from checks.ports.profiles import DEFAULT_TIMEOUT_S, TablePorts, nmap_passes
 from checks.ports.scanner import PassResult, find_nmap, run_pass, running_as_root
 from checks.ports.scope import IPAddress, ResolvedScope, Scope
 from checks.ports.services import load_services
+from checks.ports.views import merge
 from posture.api import Cancelled, Check, CheckContext, CheckFailed, CheckMeta, Config, Finding, Status
 
 _LISTED_ADDRESSES = 256  # facts list the scanned addresses up to this many, else count them
@@ -70,7 +71,8 @@ class PortsCheck(Check[PortsOptions]):
         facts = ctx.facts
         facts["authorization"] = ctx.config.scope.authorization
         facts["profile"] = options.profile
-        resolved = self._scope.resolve()
+        # Only files to judge: a /16 target is not expanded into 65,534 addresses nobody scans.
+        resolved = self._scope.resolve(expand=options.live_scan or not self._imports)
         runs: list[tuple[ScanRun, set[IPAddress]]] = []
         if options.live_scan and resolved.addresses:
             for result in self._live(ctx, options, resolved):

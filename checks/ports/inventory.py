@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.ports.judge import HostView, best_port
 from checks.ports.nmapxml import ScanRun
 from checks.ports.options import PortsOptions
 from checks.ports.services import ServiceTable
 from checks.ports.versions import identify
+from checks.ports.views import HostView, best_port
 
 MAX_HOSTS = 256  # beyond this the inventory would drown the plan; the JSON results keep the findings
 
@@ -51,7 +51,7 @@ def inventory(views: list[HostView], table: ServiceTable) -> list[dict[str, Any]
         seen = {n for _, n in view.open_ports} | {n for _, n in view.undetermined}
         rows += [{"port": f"tcp/{n}", "state": "expected, not seen open", "service": "", "software": "",
                   "expected": True, "risk": ""} for n in sorted(expected - seen)]
-        hosts.append({"address": str(view.address), "asset": view.spec.label(str(view.address)), "ports": rows,
+        hosts.append({"address": view.shown, "asset": view.spec.label(view.shown), "ports": rows,
                       "more_open_filtered": view.other_states})
     return hosts
 

@@ -26,103 +26,35 @@ Finding keys are stable across runs: `<address>/<proto>/<port>`, `.../version`, 
 
 from __future__ import annotations
 
-import functools
-import ipaddress
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from typing import Any
 
-from checks.ports.addresses import normalise
-from checks.ports.nmapxml import HostObs, PortObs, ScanRun
-from checks.ports.scope import IPAddress, Refusal, ResolvedScope, TargetSpec
+from checks.ports.nmapxml import PortObs, ScanRun
+from checks.ports.scope import Refusal
 from checks.ports.services import ServiceRule, ServiceTable, Setting
-from checks.ports.versions import VersionVerdict, identify, judge_version
-from posture.api import Config, Finding, PreviousRun, Severity, Status, load_catalogue
+from checks.ports.versions import Software, VersionVerdict, identify, judge_version
+from checks.ports.views import HostView, Sighting, best_port, source_label
+from posture.api import Config, Finding, PreviousRun, Reference, Severity, Status, Target, load_catalogue
 
 CHECK_ID = "ports"
+EXPOSURES = ("internet", "internal")
 
 
-@dataclass
-class Sighting:
-    port: PortObs
-    run: ScanRun
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """What one open port's sightings say whatever host they are on, worked out once per distinct
+    observation: a 65,536-host import repeats a few, and the service table is matched once for each."""
 
-
-@dataclass
-class HostView:
-    """Everything the live scan and the imports say about one in-scope address."""
-
-    address: IPAddress
-    spec: TargetSpec
-    up: bool = False
-    not_answering: list[str] = field(default_factory=list)  # sources where it was down
-    timed_out: list[str] = field(default_factory=list)  # sources that gave up on it
-    hostnames: set[str] = field(default_factory=set)
-    open_ports: dict[tuple[str, int], list[Sighting]] = field(default_factory=dict)
-    undetermined: dict[tuple[str, int], list[Sighting]] = field(default_factory=dict)  # open|filtered
-    other_states: int = 0  # open|filtered ports nmap summarised (<extraports>): counted, not listed
-    host_scripts: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def single_host(self) -> bool:
-        """Listed on its own (an address or a hostname), not one address of a range."""
-        return self.spec.network is None or self.spec.network.num_addresses == 1
-
-
-def merge(scope: ResolvedScope, runs: Iterable[tuple[ScanRun, set[IPAddress]]]) -> tuple[list[HostView], list[Refusal]]:
-    """Fold every run into one view per address. `runs` pairs each run with the addresses it was
-    asked to scan (live: those absent from the XML did not answer; imports: empty)."""
-    views: dict[IPAddress, HostView] = {}
-    refused: dict[IPAddress, Refusal] = {}
-    for run, requested in runs:
-        if not run.scanned_ports:
-            continue  # host discovery only (-sn): no port verdict from it (see discovery_only)
-        seen: set[IPAddress] = set()
-        for host in run.hosts:
-            address = normalise(ipaddress.ip_address(host.address))
-            seen.add(address)
-            spec, why = scope.target_for(address)
-            if spec is None:
-                refused.setdefault(address, Refusal(str(address), f"{address}/refused",
-                                                    f"{why} (found in {run.source})"))
-                continue
-            _add(views.setdefault(address, HostView(address, spec)), host, run)
-        for address in requested - seen:
-            spec = scope.addresses[address]
-            views.setdefault(address, HostView(address, spec)).not_answering.append(_source(run))
-    ordered = [views[a] for a in sorted(views, key=lambda a: (a.version, int(a)))]
-    return ordered, list(refused.values())
-
-
-def _add(view: HostView, host: HostObs, run: ScanRun) -> None:
-    view.hostnames.update(host.hostnames)
-    if host.state == "up":
-        view.up = True
-    else:
-        view.not_answering.append(_source(run))
-    if host.timed_out:
-        view.timed_out.append(_source(run))
-    view.host_scripts += host.scripts
-    for port in host.ports:
-        if port.state == "open":
-            view.open_ports.setdefault((port.proto, port.port), []).append(Sighting(port, run))
-        elif "open" in port.state:
-            view.undetermined.setdefault((port.proto, port.port), []).append(Sighting(port, run))
-    view.other_states += sum(count for state, count in host.extraports if "open" in state)
-
-
-def _source(run: ScanRun) -> str:
-    # Asked once per open port: a 65,536-host import formatted the same date hundreds of thousands of times.
-    return _describe_source(run.source, run.started, run.tool, run.version)
-
-
-@functools.lru_cache(maxsize=256)
-def _describe_source(source: str, started: datetime | None, tool: str, tool_version: str) -> str:
-    started_text = started.strftime("%Y-%m-%d %H:%M UTC") if started else "unknown date"
-    version = f", {tool} {tool_version}" if tool_version else (", masscan" if tool == "masscan" else "")
-    if source == "live scan":
-        return f"live scan of {started_text}{version}"
-    return f"{source} (scan of {started_text}{version})"
+    sightings: tuple[tuple[PortObs, ScanRun], ...]  # held, so the ids that key the memo stay theirs
+    port: PortObs  # the most informative sighting
+    rule: ServiceRule | None
+    scripts: tuple[tuple[str, str], ...]
+    software: Software | None
+    seen: str  # what nmap saw, for the finding's text
+    anyone: str | None  # what the open-to-anyone script said, if it did
+    evidence: tuple[str, ...]
+    settings: tuple[tuple[Setting, str], ...]  # weak settings its scripts show, with the script's line
+    verdicts: dict[str, VersionVerdict | None]  # by exposure
 
 
 @dataclass
@@ -130,10 +62,15 @@ class Judge:
     config: Config
     table: ServiceTable
     previous: PreviousRun | None = None
+    _observed: dict[object, Observed] = field(default_factory=dict, repr=False)
+    _refs: dict[tuple[str, ...], tuple[Reference, ...]] = field(default_factory=dict, repr=False)
+    _verdicts: dict[int, tuple[VersionVerdict, str, str]] = field(default_factory=dict, repr=False)
+    _plans: dict[tuple[Any, ...], list[tuple[Finding, bool]]] = field(default_factory=dict, repr=False)
+    _planning: bool = field(default=False, repr=False)
 
     def host(self, view: HostView) -> list[Finding]:
         spec = view.spec
-        address = str(view.address)
+        address = view.shown
         asset = spec.label(address)
         if not view.up:
             if not view.single_host:
@@ -168,37 +105,95 @@ class Judge:
     def _undetermined(self, view: HostView, asset: str) -> Finding:
         count = len(view.undetermined) + view.other_states
         return self._error(
-            f"{view.address}/undetermined", asset, f"nmap could not tell whether any port of {asset} is open",
+            f"{view.shown}/undetermined", asset, f"nmap could not tell whether any port of {asset} is open",
             f"No port answered as open, but {count} port(s) are open|filtered: nmap got no answer either way "
             "(typical of UDP, FIN/NULL/XMAS scans or a firewall that drops packets). That is not the same as "
             "closed. Scan it again with a TCP connect or SYN scan (the standard profile) to get a verdict.",
             [f"{p}/{n} {best_port(s).state}" for (p, n), s in sorted(view.undetermined.items())][:20])
 
     # -- one open port
-    def _port(self, view: HostView, asset: str, proto: str, number: int, sightings: list[Sighting],
-              matched: list[ServiceRule]) -> list[Finding]:
-        target = view.spec.target
+    def observe(self, sightings: list[Sighting]) -> Observed:
+        """The host-independent reading of one open port's sightings, from the memo when seen before."""
+        if len(sightings) == 1:
+            only = sightings[0]
+            key: object = (id(only.port), id(only.run))
+        else:
+            key = tuple((id(s.port), id(s.run)) for s in sightings)
+        found = self._observed.get(key)
+        if found is None:
+            found = self._observed[key] = self._observe(sightings)
+        return found
+
+    def _observe(self, sightings: list[Sighting]) -> Observed:
         port = best_port(sightings)
         rule = self.table.match(port)
-        if rule is not None:
-            matched.append(rule)
         scripts = tuple(sc for s in sightings for sc in s.port.scripts)
         software = identify(port)
         guess = software.guess if software else ""
         seen = port.describe + (f" (the version is nmap's guess: {guess})" if guess else "")
         anyone = rule.open_to_anyone.found(scripts) if rule and rule.open_to_anyone else None
-        internet = target.exposure == "internet"
-        expected = number in target.expected_ports
-        evidence = tuple(f"{_source(s.run)}: {proto}/{number} open"
+        evidence = tuple(f"{source_label(s.run)}: {s.port.proto}/{s.port.port} open"
                          + (f" ({s.port.reason})" if s.port.reason else "") + f", {s.port.describe}"
                          for s in sightings)
-        key = f"{view.address}/{proto}/{number}"
+        settings = tuple((setting, _script_line(scripts, setting.check.scripts)) for setting in self.table.settings
+                         if rule is not None and not setting.host_script and rule.id in setting.services
+                         and setting.check.found(scripts) is not None)
+        verdicts = {e: judge_version(software, self.table.versions, e) if software else None for e in EXPOSURES}
+        return Observed(tuple((s.port, s.run) for s in sightings), port, rule, scripts, software, seen, anyone,
+                        evidence, settings, verdicts)
+
+    def _port(self, view: HostView, asset: str, proto: str, number: int, sightings: list[Sighting],
+              matched: list[ServiceRule]) -> list[Finding]:
+        seen_here = self.observe(sightings)
+        rule = seen_here.rule
+        if rule is not None:
+            matched.append(rule)
+        target = view.spec.target
+        expected = number in target.expected_ports
+        compromised = rule is not None and rule.remote_access and self._compromised(view)
+        how = (id(seen_here), target.exposure, expected, compromised)
+        plan = self._plans.get(how)
+        if plan is None:  # the same observation judged the same way on thousands of hosts: planned once
+            plan = self._plans[how] = self._plan(seen_here, target, expected, compromised, proto, number)
+        key = f"{view.shown}/{proto}/{number}"
         place = f"{asset}, {proto}/{number}"
+        out = []
+        for finding, everywhere in plan:
+            if everywhere:  # the host shows in more than the key, asset and title: rare, done field by field
+                finding = _filled(finding, key, asset, place)
+            else:
+                finding = Finding(check=CHECK_ID, key=key + finding.key[_KEY_LENGTH:], status=finding.status,
+                                  severity=finding.severity,
+                                  title=finding.title.replace(_ASSET, asset).replace(_PLACE, place),
+                                  detail=finding.detail, asset=asset, weaknesses=finding.weaknesses,
+                                  evidence=finding.evidence, remediation=finding.remediation,
+                                  references=finding.references, actions=finding.actions)
+            out.append(self._mark_new(finding))
+        return out
+
+    def _plan(self, seen_here: Observed, target: Target, expected: bool, compromised: bool, proto: str,
+              number: int) -> list[tuple[Finding, bool]]:
+        """The findings of one open port with stand-ins for the host: (finding, the host shows outside
+        the key, asset and title)."""
+        self._planning = True
+        try:
+            findings = self._judge_port(seen_here, target, expected, compromised, proto, number, _KEY, _ASSET, _PLACE)
+        finally:
+            self._planning = False
+        return [(f, any(_ASSET in text or _PLACE in text for text in (f.detail, f.remediation, *f.evidence)))
+                for f in findings]
+
+    def _judge_port(self, seen_here: Observed, target: Target, expected: bool, compromised: bool, proto: str,
+                    number: int, key: str, asset: str, place: str) -> list[Finding]:
+        port, rule, scripts, seen = seen_here.port, seen_here.rule, seen_here.scripts, seen_here.seen
+        anyone = seen_here.anyone
+        internet = target.exposure == "internet"
+        evidence = seen_here.evidence
         out: list[Finding] = []
         exposure_sentence = ("This target is marked exposure: internet, so anyone on the internet can try it."
                              if internet else "It is reachable on the internal network, by any infected "
                              "machine or intruder inside.")
-        if rule is not None and rule.remote_access and self._compromised(view):
+        if rule is not None and compromised:
             out.append(self._fail(
                 key, asset, Severity.CRITICAL, f"Remote access into compromised {asset}: {rule.label}, "
                 f"{proto}/{number}",
@@ -239,27 +234,19 @@ class Judge:
                 f"If nothing needs {proto}/{number}, stop the service or block it with the host firewall "
                 "(deny by default); if it is needed, add it to this target's expected_ports.",
                 self.table.unexpected_references, evidence, ("close-exposed-services", "harden-firewall"), port))
-        if rule is not None:
-            out += self._settings(key, asset, place, rule, scripts, target.exposure, evidence, port)
-        verdict = judge_version(software, self.table.versions, target.exposure) if software else None
+        for setting, line in seen_here.settings:
+            severity = setting.severity[target.exposure]
+            if severity is not None:
+                out.append(self._setting_finding(f"{key}/{setting.id}", asset, place, setting, severity,
+                                                 (*evidence, line), port))
+        verdict = seen_here.verdicts[target.exposure]
         if verdict is not None:
             out.append(self._outdated(key, asset, place, verdict, port, evidence))
         return out
 
-    def _settings(self, key: str, asset: str, place: str, rule: ServiceRule, scripts: tuple[tuple[str, str], ...],
-                  exposure: str, evidence: tuple[str, ...], port: PortObs) -> list[Finding]:
-        out = []
-        for setting in self.table.settings:
-            if setting.host_script or rule.id not in setting.services:
-                continue
-            severity = setting.severity[exposure]
-            if severity is None or setting.check.found(scripts) is None:
-                continue
-            out.append(self._setting_finding(f"{key}/{setting.id}", asset, place, setting, severity,
-                                             (*evidence, _script_line(scripts, setting.check.scripts)), port))
-        return out
-
     def _host_settings(self, view: HostView, asset: str, matched: list[ServiceRule]) -> list[Finding]:
+        if not view.host_scripts or not matched:
+            return []  # no host script said anything, or no service it could be about
         out = []
         ids = {r.id for r in matched}
         for setting in self.table.settings:
@@ -270,7 +257,7 @@ class Judge:
                 continue
             port = next(best_port(s) for (p, n), s in sorted(view.open_ports.items())
                         if (r := self.table.match(best_port(s))) is not None and r.id in setting.services)
-            out.append(self._setting_finding(f"{view.address}/{setting.id}", asset, asset, setting, severity,
+            out.append(self._setting_finding(f"{view.shown}/{setting.id}", asset, asset, setting, severity,
                                              (_script_line(scripts, setting.check.scripts),), port))
         return out
 
@@ -287,12 +274,12 @@ class Judge:
         if rule is None or rule.severity[view.spec.target.exposure] is None:
             return []  # listed in the inventory; only a risky service deserves a finding
         return [self._fail(
-            f"{view.address}/{proto}/{number}", asset, Severity.LOW,
+            f"{view.shown}/{proto}/{number}", asset, Severity.LOW,
             f"Possibly open: {rule.label} on {asset}, {proto}/{number} ({port.state})",
             f"nmap could not tell whether {proto}/{number} is open or filtered (no answer either way, typical of "
             f"UDP). If it is open: {rule.risk}", ("exposed-entry-point",),
             f"Check on the machine whether the service runs; if it does: {rule.fix}", rule.references,
-            tuple(f"{_source(s.run)}: {proto}/{number} {s.port.state}, {s.port.describe}" for s in sightings),
+            tuple(f"{source_label(s.run)}: {proto}/{number} {s.port.state}, {s.port.describe}" for s in sightings),
             rule.actions, port)]
 
     def _risk_severity(self, rule: ServiceRule, internet: bool, expected: bool) -> Severity | None:
@@ -307,7 +294,7 @@ class Judge:
         incident = self.config.incident
         if incident is None:
             return False
-        names = {str(view.address), view.spec.target.address, view.spec.target.name, *view.hostnames}
+        names = {view.shown, view.spec.target.address, view.spec.target.name, *view.hostnames}
         if view.spec.hostname:
             names.add(view.spec.hostname)
         wanted = {a.strip().lower() for a in incident.compromised_assets}
@@ -316,16 +303,19 @@ class Judge:
     def _outdated(self, key: str, asset: str, place: str, verdict: VersionVerdict, port: PortObs,
                   evidence: tuple[str, ...]) -> Finding:
         rule = verdict.rule
-        software = " ".join(b for b in (port.product, port.version) if b)
+        said = self._verdicts.get(id(verdict))
+        if said is None:  # the same few verdicts on thousands of hosts: their text is written once
+            said = self._verdicts[id(verdict)] = (
+                verdict, " ".join(b for b in (port.product, port.version) if b),
+                f"{rule.why} Rule {rule.id} fired on {verdict.software.shown}; confidence "
+                f"{'high' if verdict.confident else 'low'}: {verdict.basis}.")
+        _, software, detail = said
         if verdict.confident:
             title = f"Outdated {software} on {place}: {rule.advisory}"
         else:
             title = f"Verify the patch level of {software} on {place} ({rule.advisory})"
-        return self._fail(
-            f"{key}/version", asset, verdict.severity, title,
-            f"{rule.why} Rule {rule.id} fired on {verdict.software.shown}; confidence "
-            f"{'high' if verdict.confident else 'low'}: {verdict.basis}.",
-            ("faulty-security",), rule.fix, rule.references, evidence, ("patch-outdated-software",), port)
+        return self._fail(f"{key}/version", asset, verdict.severity, title, detail, ("faulty-security",), rule.fix,
+                          rule.references, evidence, ("patch-outdated-software",), port)
 
     # -- finding builders
     def _fail(self, key: str, asset: str, severity: Severity, title: str, detail: str, weaknesses: tuple[str, ...],
@@ -334,13 +324,19 @@ class Judge:
         finding = Finding(
             check=CHECK_ID, key=key, status=Status.FAIL, severity=severity, title=title, detail=detail,
             asset=asset, weaknesses=weaknesses, evidence=evidence, remediation=remediation,
-            references=load_catalogue().refs(*refs), actions=actions,
+            references=self._references(refs), actions=actions,
         )
         return self._mark_new(finding)
 
+    def _references(self, refs: tuple[str, ...]) -> tuple[Reference, ...]:
+        found = self._refs.get(refs)
+        if found is None:
+            found = self._refs[refs] = load_catalogue().refs(*refs)
+        return found
+
     def _mark_new(self, finding: Finding) -> Finding:
         previous = self.previous
-        if previous is None:
+        if previous is None or self._planning:
             return finding
         before = previous.findings.get(finding.id)
         if before is not None and before.status is Status.FAIL:
@@ -359,9 +355,9 @@ class Judge:
             detail += f" Expected but not seen open: {', '.join(map(str, missing))}."
         title = f"Only the expected ports are open on {asset}" if seen else f"No open ports found on {asset}"
         return Finding(
-            check=CHECK_ID, key=f"{view.address}/expected-only", status=Status.PASS, severity=Severity.INFO,
+            check=CHECK_ID, key=f"{view.shown}/expected-only", status=Status.PASS, severity=Severity.INFO,
             title=title, detail=detail, asset=asset,
-            weaknesses=("exposed-entry-point",), references=load_catalogue().refs(*self.table.unexpected_references),
+            weaknesses=("exposed-entry-point",), references=self._references(self.table.unexpected_references),
             evidence=tuple(f"{p}/{n} open, {best_port(view.open_ports[(p, n)]).describe}" for p, n in seen),
         )
 
@@ -376,8 +372,8 @@ class Judge:
         up = [h.address for h in run.hosts if h.state == "up"]
         return self._error(
             f"{run.source}/no-ports", "", f"{run.source} is a host-discovery scan: no port was scanned",
-            f"{run.source} ({_source(run)}) lists which hosts answered but scanned no port (nmap -sn), so it cannot "
-            "say whether any port is open. Import a port scan (nmap -sS or -sT, -oX) of these hosts instead.",
+            f"{run.source} ({source_label(run)}) lists which hosts answered but scanned no port (nmap -sn), so it "
+            "cannot say whether any port is open. Import a port scan (nmap -sS or -sT, -oX) of these hosts instead.",
             [f"{len(up)} host(s) up: " + ", ".join(up[:20]) + (" ..." if len(up) > 20 else "")])
 
     def refusal(self, refusal: Refusal) -> Finding:
@@ -391,6 +387,19 @@ class Judge:
         return self._error(refusal.key, asset, title, detail, [refusal.reason])
 
 
+# Stand-ins for the host in a planned finding (no address, name or port can contain a NUL)
+_KEY, _ASSET, _PLACE = "\x00key", "\x00asset", "\x00place"
+_KEY_LENGTH = len(_KEY)
+
+
+def _filled(finding: Finding, key: str, asset: str, place: str) -> Finding:
+    def fill(text: str) -> str:
+        return text.replace(_ASSET, asset).replace(_PLACE, place)
+    return replace(finding, key=key + finding.key[_KEY_LENGTH:], title=fill(finding.title), asset=asset,
+                   detail=fill(finding.detail), remediation=fill(finding.remediation),
+                   evidence=tuple(fill(e) for e in finding.evidence))
+
+
 def _script_line(scripts: tuple[tuple[str, str], ...], wanted: frozenset[str]) -> str:
     """The first lines of what the script said, as evidence (never whole dumps)."""
     for sid, output in scripts:
@@ -398,13 +407,6 @@ def _script_line(scripts: tuple[tuple[str, str], ...], wanted: frozenset[str]) -
             lines = [line.strip() for line in output.strip().splitlines() if line.strip()][:4]
             return f"nmap {sid}: " + " / ".join(lines)[:300]
     return ""
-
-
-def best_port(sightings: list[Sighting]) -> PortObs:
-    """The most informative sighting: recognised by version detection, then with a version, live first."""
-    def rank(s: Sighting) -> tuple[int, int, int]:
-        return (s.port.method == "probed", bool(s.port.version or s.port.product), s.run.source == "live scan")
-    return max(sightings, key=rank).port
 
 
 def _worst(a: Severity, b: Severity) -> Severity:

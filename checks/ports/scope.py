@@ -16,7 +16,15 @@ import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from checks.ports.addresses import AddressError, IPAddress, IPNetwork, normalise, parse_network, special_range
+from checks.ports.addresses import (
+    AddressError,
+    IPAddress,
+    IPNetwork,
+    normalise,
+    parse_network,
+    special_range,
+    uniform,
+)
 from posture.api import CheckFailed, Config, ConfigError, InputError, Target
 
 Resolver = Callable[[str], list[str]]
@@ -81,11 +89,20 @@ class ResolvedScope:
     exclude_networks: list[IPNetwork] = field(default_factory=list)
     networks: list[tuple[IPNetwork, TargetSpec]] = field(default_factory=list)
     authorized: bool = False
+    # Networks whose every host is in scope, allowed and not excluded, left unexpanded when only imported
+    # files are judged (resolve(expand=False)): (version, first host, last host, target) as integers.
+    unexpanded: list[tuple[int, int, int, TargetSpec]] = field(default_factory=list)
 
     def target_for(self, address: IPAddress) -> tuple[TargetSpec | None, str]:
         """The target an (imported) address belongs to, or None and why it is out of scope."""
         address = normalise(address)
-        spec = self.addresses.get(address)
+        spec = self.addresses.get(address) if self.addresses else None
+        if self.unexpanded:
+            version, number = address.version, int(address)
+            for v, first, last, candidate in self.unexpanded:  # as if expanded: the most specific, then the first
+                if v == version and first <= number <= last and (
+                        spec is None or (candidate.specificity, -candidate.index) > (spec.specificity, -spec.index)):
+                    spec = candidate
         if spec is not None:
             return spec, ""
         if address in self.excluded or any(address in net for net in self.exclude_networks):
@@ -176,8 +193,12 @@ class Scope:
             raise ConfigError(problems)
         return cls(specs, exclude, names, scope.authorization)
 
-    def resolve(self, resolver: Resolver | None = None) -> ResolvedScope:
-        """Expand networks, resolve hostnames, apply exclusions and the public-address rule."""
+    def resolve(self, resolver: Resolver | None = None, *, expand: bool = True) -> ResolvedScope:
+        """Expand networks, resolve hostnames, apply exclusions and the public-address rule.
+
+        A network whose addresses all pass (see `_clean`) is checked once, not address by address; with
+        `expand=False` (nothing to scan, only imports to judge) it is not even expanded: `target_for`
+        answers for its addresses as if it were."""
         resolve = resolver or resolve_hostname
         result = ResolvedScope(authorized=bool(self.authorization), exclude_networks=list(self.exclude))
         for name in self.exclude_names:
@@ -188,9 +209,17 @@ class Scope:
                                   "without its address the exclusion cannot be guaranteed, so nothing was "
                                   "scanned. Give its IP address instead.") from None
         candidates: list[tuple[IPAddress, TargetSpec]] = []
+        clean: set[int] = set()  # indexes of the targets whose addresses all pass
         for spec in self.specs:
             if spec.network is not None:
                 result.networks.append((spec.network, spec))
+                if self._clean(spec, spec.network, result):
+                    if not expand:
+                        edge = 0 if spec.network.num_addresses <= 2 else 1  # as _hosts: not the network's own
+                        result.unexpanded.append((spec.network.version, int(spec.network[edge]),
+                                                  int(spec.network[-1 - edge]), spec))
+                        continue
+                    clean.add(spec.index)
                 candidates += [(a, spec) for a in _hosts(spec.network)]
                 continue
             assert spec.hostname is not None
@@ -203,10 +232,13 @@ class Scope:
                 continue
             candidates += [(a, spec) for a in addresses]
         for address, spec in candidates:
-            if address in result.excluded or any(address in net for net in self.exclude):
+            if spec.index in clean:
+                problem = ""
+            elif address in result.excluded or any(address in net for net in self.exclude):
                 result.excluded.add(address)
                 continue
-            problem = permission_problem(address, spec.target, result.authorized)
+            else:
+                problem = permission_problem(address, spec.target, result.authorized)
             if problem:
                 subject = f"{address} ({spec.hostname})" if spec.hostname else str(address)
                 result.refusals.append(Refusal(subject, f"{address}/refused", problem, spec))
@@ -216,6 +248,14 @@ class Scope:
                 result.addresses[address] = spec
         result.addresses = dict(sorted(result.addresses.items(), key=lambda item: _sort_key(item[0])))
         return result
+
+
+    def _clean(self, spec: TargetSpec, network: IPNetwork, result: ResolvedScope) -> bool:
+        """Does every host of this network pass, with nothing of it excluded? Decided once, for the whole."""
+        if not uniform(network) or any(net.overlaps(network) for net in self.exclude) or \
+                any(a in network for a in result.excluded):
+            return False
+        return not permission_problem(network[0], spec.target, result.authorized)
 
 
 def resolve_hostname(name: str) -> list[str]:

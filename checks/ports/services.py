@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from checks.ports.nmapxml import PortObs
 from checks.ports.versions import version_key
-from posture.api import Severity, load_catalogue
+from posture.api import Severity, load_catalogue, load_data_yaml
 
 EXPOSURES = ("internet", "internal")
 _UNIDENTIFIED = frozenset({"", "unknown", "tcpwrapped"})
 DEFAULT_ACTIONS = ("close-exposed-services",)
+_REMEMBERED = 65_536  # distinct port looks whose service is remembered (then forgotten, to stay bounded)
 
 
 @dataclass(frozen=True)
@@ -102,9 +101,22 @@ class ServiceTable:
     settings: tuple[Setting, ...]
     unexpected_severity: dict[str, Severity]
     unexpected_references: tuple[str, ...]
+    _matched: dict[tuple[Any, ...], ServiceRule | None] = field(default_factory=dict, compare=False, repr=False)
 
     def match(self, port: PortObs) -> ServiceRule | None:
-        """The risky service this open port is, or None."""
+        """The risky service this open port is, or None. Remembered by what the port looks like: a big
+        import repeats the same few services on thousands of hosts."""
+        key = (port.proto, port.port, port.service, port.product, port.extrainfo, port.tunnel, port.method,
+               port.scripts)
+        matched = self._matched
+        if key in matched:
+            return matched[key]
+        if len(matched) > _REMEMBERED:
+            matched.clear()
+        found = matched[key] = self._match(port)
+        return found
+
+    def _match(self, port: PortObs) -> ServiceRule | None:
         for rule in self._candidates(port):
             if rule.plaintext and port.tunnel == "ssl":
                 continue  # the risk is clear text, and this one speaks TLS
@@ -147,7 +159,7 @@ class ServiceTable:
 
 def read_services_data() -> Any:
     """The raw rows of services.yaml, which lives beside this module."""
-    return yaml.safe_load(resources.files("checks.ports").joinpath("services.yaml").read_text(encoding="utf-8"))
+    return load_data_yaml(resources.files("checks.ports").joinpath("services.yaml").read_text(encoding="utf-8"))
 
 
 @functools.cache

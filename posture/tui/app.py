@@ -19,27 +19,30 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from posture.assess import AssessmentRun
 from posture.errors import ConfigError, PostureError
-from posture.models import Assessment
 from posture.registry import Registry
-from posture.runner import RunFinished
 from posture.store import Store, open_store
-from posture.tui.messages import RunDone, RunFailed, RunnerEvent
-from posture.tui.run_state import RunState
-from posture.tui.screens.confirm import ConfirmQuitScreen
-from posture.tui.screens.findings import FindingsScreen
-from posture.tui.screens.help import HelpScreen
 from posture.tui.screens.overview import OverviewScreen
-from posture.tui.screens.run import RunScreen
 from posture.tui.screens.start import StartScreen
 from posture.tui.session import Session
 
+# The first screen (the start screen, or a config's overview) needs none of these: each is imported when
+# first used, so `posture tui` paints sooner (bench: tui-first-screen).
 if TYPE_CHECKING:
+    from posture.assess import AssessmentRun
+    from posture.models import Assessment
+    from posture.tui.messages import RunDone, RunFailed, RunnerEvent
+    from posture.tui.run_state import RunState
+    from posture.tui.screens.findings import FindingsScreen
     from posture.tui.screens.plan import PlanScreen
 
 log = logging.getLogger("posture.tui")
 DARK, LIGHT = "textual-dark", "textual-light"
+
+
+class _Base(Screen[None]):
+    """Under the overview of a config named on the command line: the start screen (its folder listing and
+    its widgets) is built only when the user goes back to it, not before the first paint."""
 
 
 class PostureApp(App[int]):
@@ -78,7 +81,7 @@ class PostureApp(App[int]):
     # --- screens ----------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen:
-        return StartScreen(self.start_dir)
+        return StartScreen(self.start_dir) if self.config_path is None else _Base()
 
     def on_mount(self) -> None:
         self.theme = DARK
@@ -92,19 +95,31 @@ class PostureApp(App[int]):
         try:
             config = self.session.load(path)
         except PostureError as exc:
-            self._back_to(StartScreen)
-            start = self.screen_stack[0]
-            if isinstance(start, StartScreen):
-                start.show_problems(path, exc.lines())
+            self._to_start().show_problems(path, exc.lines())
             return False
         self.config_path = path
         self.sub_title = config.organization.name
-        self._back_to(StartScreen)
-        start = self.screen_stack[0]
+        self._to_bottom()
+        start = self.screen_stack[-1]
         if isinstance(start, StartScreen):
             start.clear_problems()
         self.push_screen(OverviewScreen(self.session, path))
         return True
+
+    def _to_bottom(self) -> None:
+        """Pop to the start screen, or to the empty base when none was built yet."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen_stack[-1], StartScreen):
+            self.pop_screen()
+
+    def _to_start(self) -> StartScreen:
+        """Back to the start screen, built (over the empty base) the first time it is needed."""
+        self._to_bottom()
+        top = self.screen_stack[-1]
+        if isinstance(top, StartScreen):
+            return top
+        start = StartScreen(self.start_dir)
+        self.push_screen(start)
+        return start
 
     def _back_to(self, screen_type: type[Screen]) -> bool:
         """Pop screens until one of `screen_type` is on top; False when there is none in the stack."""
@@ -115,6 +130,8 @@ class PostureApp(App[int]):
         return True
 
     def show_findings(self) -> None:
+        from posture.tui.screens.findings import FindingsScreen
+
         assessment = self.session.assessment
         if assessment is None:
             self.notify("Run the assessment first (r on the overview).", severity="warning")
@@ -133,7 +150,7 @@ class PostureApp(App[int]):
         if not (self._back_to(PlanScreen) and self._on_top(PlanScreen, self.session.assessment)):
             self.push_screen(PlanScreen(self.session))
 
-    def _on_top(self, screen_type: type[FindingsScreen | PlanScreen], assessment: Assessment) -> bool:
+    def _on_top(self, screen_type: type[FindingsScreen] | type[PlanScreen], assessment: Assessment) -> bool:
         """Is the top screen of this type, and showing this very assessment (not an earlier run's)?"""
         top = self.screen_stack[-1]
         return isinstance(top, screen_type) and top.assessment is assessment
@@ -150,6 +167,9 @@ class PostureApp(App[int]):
         return self.run_state is not None and self.run_state.running
 
     def start_run(self) -> None:
+        from posture.tui.run_state import RunState
+        from posture.tui.screens.run import RunScreen
+
         if self.running:
             self.notify("A run is already going.", severity="warning")
             return
@@ -166,6 +186,9 @@ class PostureApp(App[int]):
 
     @work(thread=True, exclusive=True, group="run", exit_on_error=False, description="assessment run")
     def _run(self, run: AssessmentRun) -> None:
+        from posture.runner import RunFinished
+        from posture.tui.messages import RunDone, RunFailed, RunnerEvent
+
         worker = get_current_worker()
         try:
             run.prepare()
@@ -221,6 +244,8 @@ class PostureApp(App[int]):
         self._refresh_run(None)
 
     def _refresh_run(self, check_ids: Iterable[str] | None) -> None:
+        from posture.tui.screens.run import RunScreen
+
         for screen in self.screen_stack:
             if isinstance(screen, RunScreen):
                 screen.refresh_lines(check_ids)
@@ -228,6 +253,8 @@ class PostureApp(App[int]):
     # --- app-wide actions -------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
+        from posture.tui.screens.confirm import ConfirmQuitScreen
+
         unsaved = self.session.unsaved
         if not self.running and not unsaved:
             self.exit(0)
@@ -243,6 +270,8 @@ class PostureApp(App[int]):
             self.push_screen(ConfirmQuitScreen(running=self.running, unsaved=unsaved), answered)
 
     def action_help(self) -> None:
+        from posture.tui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return
@@ -272,7 +301,7 @@ class PostureApp(App[int]):
         if self.running:
             self.notify("Finish or cancel the run first.", severity="warning")
             return
-        self._back_to(StartScreen)
+        self._to_start()
 
 
 def make_app(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from posture.assess import AssessmentRun, Published, create_starter_config, last_run, open_config, write_reports
@@ -19,10 +19,14 @@ from posture.errors import PostureError, UsageError
 from posture.models import Assessment
 from posture.registry import Registry
 from posture.store import Store
+from posture.tracking import AcceptedRisk, ActionState, action_changes, current_user, new_acceptance
 
 __all__ = ["CONFIG_SUFFIXES", "CheckOutline", "Session", "create_starter_config", "find_configs"]
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
+# The tracking forms' labels: the shared checks (posture.tracking) name the field the way the form does.
+FORM_NAMES = {"owner": "Owner", "status": "Status", "due": "Due date", "note": "Note", "reason": "Reason",
+              "until": "Until", "by": "Accepted by"}
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,75 @@ class Session:
         if self.assessment is None:
             raise UsageError("run the assessment first")
         return render("markdown", self.assessment, audience)
+
+    # --- tracking: owners, status and accepted risks, stored beside the history as `posture track` does ----
+
+    @property
+    def tracking_blocked(self) -> str:
+        """Why owners, status and accepted risks cannot be recorded now ("" when they can)."""
+        if self.history is None:
+            return "the history is off (they are kept in the history database)"
+        if self.assessment is None or self.assessment.plan is None:
+            return "no completed run yet: run the assessment first (r on the overview)"
+        if self.publish_error or (self.published is not None and not self.published.recorded):
+            return "this run is not in the history (see the run screen's warning): scan again once it can be written"
+        return ""
+
+    def action_state(self, action_id: str) -> ActionState:
+        """What is recorded for an action, as this run's plan shows it."""
+        view = self.assessment.tracking if self.assessment is not None else None
+        tracked = view.actions.get(action_id) if view is not None else None
+        return tracked.state if tracked is not None else ActionState(action_id)
+
+    def track_action(self, action_id: str, *, owner: str, status: str, due: str, note: str) -> list[str]:
+        """Record the fields that differ from what the plan shows (each on its own, as the CLI writes them);
+        returns their names. Raises UsageError for a bad value, PostureError when the history cannot be written."""
+        from posture.store.tracking import update_action
+
+        history, config = self._tracking_store()
+        shown = self.action_state(action_id)
+        typed = action_changes(owner, status, due, note, FORM_NAMES)
+        before = {"owner": shown.owner, "status": shown.status.value,
+                  "due": shown.due.isoformat() if shown.due else None, "note": shown.note}
+        changes = {name: value for name, value in typed.items() if value != before[name]}
+        if changes:
+            update_action(history, config.identity, action_id, changes, current_user(), datetime.now(UTC))
+            self.rejudge()
+        return list(changes)
+
+    def accept_finding(self, finding_id: str, *, reason: str, until: str, by: str) -> AcceptedRisk:
+        """Accept a finding of this run until a date, checked as `posture accept` checks it."""
+        from posture.store.tracking import accept_risk
+
+        history, config = self._tracking_store()
+        assert self.assessment is not None
+        finding = self.assessment.finding(finding_id)
+        if finding is None:
+            raise UsageError(f"this run has no finding {finding_id}")
+        risk = new_acceptance(finding_id, finding.title, reason, until, by, self.today(), FORM_NAMES)
+        accept_risk(history, config.identity, risk, datetime.now(UTC))
+        self.rejudge()
+        return risk
+
+    def rejudge(self) -> None:
+        """Plan the shown run again with what is recorded now, as the next scan will (same day as its reports)."""
+        from posture.planner import plan_with_tracking
+        from posture.store.tracking import load_tracking
+
+        history, config = self._tracking_store()
+        assert self.assessment is not None
+        tracking = load_tracking(history, config.identity)
+        plan_with_tracking(self.assessment, tracking, self.assessment.finished.date(),
+                           staff_owners=config.report.staff_owners)
+
+    def today(self) -> date:
+        return self.now.date() if self.now is not None else date.today()
+
+    def _tracking_store(self) -> tuple[Store, Config]:
+        blocked = self.tracking_blocked
+        if blocked or self.history is None:
+            raise UsageError(blocked)
+        return self.history, self._config()
 
     def _config(self) -> Config:
         if self.config is None:

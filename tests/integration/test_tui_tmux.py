@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -92,8 +93,9 @@ def tui_session(workdir: Path, config: str) -> Iterator[Tmux]:
         tmux.kill()
 
 
-def drive_assessment(tmux: Tmux, organization: str, out_dir: Path) -> None:
-    """Overview → run → findings (search) → plan → export → quit, all by keys, checking each screen."""
+def drive_assessment(tmux: Tmux, organization: str, out_dir: Path) -> str:
+    """Overview → run → findings (search) → plan → export → owner, status and an accepted risk → quit, all by
+    keys, checking each screen. Returns the id of the finding whose risk was accepted."""
     tmux.wait_for("Checks to run")
     assert organization in tmux.screen()
     tmux.keys("r")
@@ -120,11 +122,47 @@ def drive_assessment(tmux: Tmux, organization: str, out_dir: Path) -> None:
     tmux.wait_for("Written to")
     tmux.keys("Escape")
     tmux.wait_for("Exported to")
+    accepted = track_first_action(tmux)
     tmux.keys("q")
     tmux.wait_for("posture exited 0")
     plan = (out_dir / "posture-plan.md").read_text(encoding="utf-8")
     assert plan.startswith(f"# Post-incident action plan: {organization}")
     assert (out_dir / "posture-plan.html").is_file() and (out_dir / "posture-results.json").is_file()
+    return accepted
+
+
+UNTIL = (date.today() + timedelta(days=60)).isoformat()
+
+
+def track_first_action(tmux: Tmux) -> str:
+    """On the plan: o on the first action (owner Dana, in progress), then x on the first finding under it.
+    Returns the accepted finding's id."""
+    tmux.keys("o")
+    tmux.wait_for("Track: ")
+    tmux.wait_for("› Owner:")
+    tmux.type("Dana")
+    tmux.keys("Tab")
+    tmux.wait_for("› Status:")  # each key once the focus it needs has moved: typing may outrun a focus move
+    tmux.keys("Enter")  # the status list opens
+    tmux.wait_for("won't do")
+    tmux.keys("Down", "Enter")
+    tmux.wait_for("in progress", gone="won't do")
+    tmux.keys("Tab")
+    tmux.wait_for("› Due date")
+    tmux.keys("Enter")  # Enter in the due-date field saves
+    tmux.wait_for("in progress · Dana", gone="Track: ")
+    tmux.keys("Down", "x")
+    screen = tmux.wait_for("Accept the risk: ")
+    finding = re.search(r"Accept the risk: .*?([a-z0-9_]+-[0-9a-f]{10})", screen)
+    assert finding is not None, screen
+    tmux.wait_for("› Reason:")
+    tmux.type("the insurer's panel covers it")
+    tmux.keys("Tab", "Tab")
+    tmux.wait_for("› Until (YYYY-MM-DD")
+    tmux.type(UNTIL)
+    tmux.keys("Enter")
+    tmux.wait_for("1 accepted risk", gone="Accept the risk: ")
+    return finding.group(1)
 
 
 @pytest.mark.integration
@@ -132,7 +170,17 @@ def test_demo_assessment_in_a_real_terminal(workdir: Path) -> None:
     config = workdir / "sample_configs" / "demo.yaml"
     out_dir = (config.parent / yaml.safe_load(config.read_text(encoding="utf-8"))["report"]["out_dir"]).resolve()
     with tui_session(workdir, "sample_configs/demo.yaml") as tmux:
-        drive_assessment(tmux, "Lone Star Dental (demo)", out_dir)
+        accepted = drive_assessment(tmux, "Lone Star Dental (demo)", out_dir)
+    # What the TUI recorded is what `posture track` lists: the same tables, the same config identity.
+    posture = Path(sys.executable).parent / "posture"
+    db = str(workdir / "history.sqlite")
+    listed = subprocess.run([str(posture), "track", "sample_configs/demo.yaml", "--db", db],
+                            capture_output=True, text=True, timeout=120, cwd=workdir)
+    assert listed.returncode == 0, listed.stderr
+    first = next(line for line in listed.stdout.splitlines() if line.startswith("preserve-evidence "))
+    assert "in progress" in first and "Dana" in first, listed.stdout
+    assert f"accepted: {accepted} until {UNTIL} by " in listed.stdout
+    assert "the insurer's panel covers it" in listed.stdout
 
 
 # Run ids, times and durations differ between two runs of the same config; nothing else may.

@@ -83,9 +83,14 @@ class OverviewScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="overview"):
-            yield Grid(id="summary")
+            # Composed with its rows: mounting them after the first layout would cost the first paint a second one.
+            with Grid(id="summary"):
+                yield from self._summary_rows()
             yield Static("Checks to run (space toggles)", classes="section-title")
-            yield SelectionList[str](id="checks")
+            if self.session.config is not None:
+                self.outlines = {o.id: o for o in self.session.outline()}
+            yield SelectionList[str](*[(f"{o.title}  ({o.id})", o.id, o.id in self.session.selected)
+                                       for o in self.outlines.values()], id="checks")
             yield Static(id="evidence")
             with Vertical(id="passwords"):
                 yield Static("Candidate passwords for the password check: typed here, kept in memory for this "
@@ -105,28 +110,25 @@ class OverviewScreen(Screen[None]):
         config = self.session.config
         if config is None:
             return
-        self.show_history()
-        self.outlines = {o.id: o for o in self.session.outline()}
-        checks = self.query_one("#checks", SelectionList)
-        checks.clear_options()
-        checks.add_options([(f"{o.title}  ({o.id})", o.id, o.id in self.session.selected)
-                            for o in self.outlines.values()])
-        checks.highlighted = 0
+        self.query_one("#checks", SelectionList).highlighted = 0
         self.query_one("#passwords").display = self.session.wants_passwords
         self._show_held()
 
     def show_history(self) -> None:
-        """The summary rows, History included (called again after each run, so that line is never stale)."""
+        """The summary rows again, History included (called after each run, so that line is never stale)."""
+        grid = next(self.query("#summary").results(Grid), None)
+        if grid is not None:
+            grid.remove_children()
+            grid.mount_all(self._summary_rows())
+
+    def _summary_rows(self) -> list[Static]:
         config = self.session.config
-        grids = self.query("#summary").results(Grid)
-        grid = next(grids, None)
-        if config is None or grid is None:
-            return
+        if config is None:
+            return []
         today = (self.session.now or datetime.now(UTC)).date()
         rows = summary(config, Path(shown_path(self.path, self.posture_app.start_dir)), self.session.history_note,
                        today)
-        grid.remove_children()
-        grid.mount_all([w for label, value in rows for w in (Static(label, classes="label"), Static(value))])
+        return [w for label, value in rows for w in (Static(label, classes="label"), Static(value))]
 
     def on_selection_list_selection_highlighted(self, event: SelectionList.SelectionHighlighted[str]) -> None:
         outline = self.outlines.get(str(event.selection.value))
