@@ -31,20 +31,7 @@ def read_limited(path: Path, limit: int, shown_as: str | Path | None = None) -> 
 
     The size is checked before reading, so a 10 GB "CSV" is refused without being loaded.
     """
-    where = shown_as if shown_as is not None else path
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError("not a regular file", path=where)  # a FIFO would block, /dev/zero never ends
-        if info.st_size > limit:
-            raise InputError(f"file is {info.st_size:,} bytes; the limit is {limit:,}", path=where)
-        with path.open("rb") as handle:
-            raw = handle.read(limit + 1)  # a file that grows while read still stops at the limit
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or type(exc).__name__}", path=where) from None
-    if len(raw) > limit:
-        raise InputError(f"file is over {limit:,} bytes, the limit", path=where)
-    return raw
+    return b"".join(read_chunks(path, limit, shown_as, chunk=limit + 1))  # one read, one chunk
 
 
 def read_chunks(path: Path, limit: int, shown_as: str | Path | None = None, *,
@@ -55,7 +42,7 @@ def read_chunks(path: Path, limit: int, shown_as: str | Path | None = None, *,
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
-            raise InputError("not a regular file", path=where)
+            raise InputError("not a regular file", path=where)  # a FIFO would block, /dev/zero never ends
         if info.st_size > limit:
             raise InputError(f"file is {info.st_size:,} bytes; the limit is {limit:,}", path=where)
         with path.open("rb") as handle:

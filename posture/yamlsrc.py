@@ -12,7 +12,6 @@ are booleans, so `personal_data_exposed: yes` and an `on:` key stay the strings 
 from __future__ import annotations
 
 import re
-import stat
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import yaml
 
 from posture.errors import InputError
+from posture.evidence import read_limited
 
 MAX_YAML_BYTES = 2 * 1024 * 1024
 
@@ -90,19 +90,7 @@ def dotted(key_path: KeyPath) -> str:
 
 def read_text_limited(path: Path, limit: int = MAX_YAML_BYTES) -> str:
     """Read a UTF-8 text file, refusing huge or binary files with a located message."""
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            # A pipe would block the run and a device (/dev/zero) never ends: only plain files are read.
-            raise InputError("not a regular file", path=path)
-        if info.st_size > limit:
-            raise InputError(f"file is {info.st_size:,} bytes; the limit is {limit:,}", path=path)
-        with path.open("rb") as handle:
-            raw = handle.read(limit + 1)  # a file that grows while read still stops at the limit
-        if len(raw) > limit:
-            raise InputError(f"file is over {limit:,} bytes, the limit", path=path)
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    raw = read_limited(path, limit)  # only regular files: a pipe would block the run, /dev/zero never ends
     if b"\0" in raw:
         raise InputError("file contains NUL bytes; is it a text file?", path=path)
     try:
