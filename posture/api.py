@@ -43,7 +43,7 @@ from posture.check import (
     part_error,
 )
 from posture.config import Config, Incident, Strict, Target
-from posture.errors import Cancelled, CheckFailed, ConfigError, InputError, ToolMissing
+from posture.errors import Cancelled, CheckFailed, ConfigError, InputError, Problems, ToolMissing
 from posture.evidence import decode_text, read_chunks, read_limited, read_text
 from posture.models import Finding, Reference, Severity, StaffSection, Status
 from posture.scope import OutOfScope, Scope
@@ -85,7 +85,7 @@ __all__ = [
     "TypedDict", "NotRequired",  # to declare a check's `Facts`
     "Catalogue", "load_catalogue", "action_ids", "reference", "load_data_yaml",
     # what it raises
-    "CheckFailed", "Cancelled", "ToolMissing", "OutOfScope", "InputError", "ConfigError",
+    "CheckFailed", "Cancelled", "ToolMissing", "OutOfScope", "InputError", "ConfigError", "Problems",
     # one part (a backup job, a policy source) that failed is its own error finding; all of them: CheckFailed
     "part_error", "all_parts_failed",
     # reading evidence, with errors located at the file's line or the config key

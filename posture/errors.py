@@ -14,9 +14,10 @@ Messages never carry secrets: callers pass labels, never password values.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 # Control characters (C0, DEL, C1) and Unicode line breaks: a key or value quoted from a hostile file
@@ -92,6 +93,28 @@ class ConfigError(InputError):
 
     def lines(self) -> list[str]:
         return [str(p) for p in self.problems]
+
+
+class Problems:
+    """The problems of every part (each job, each evidence source) gathered, so one `validate` or `prepare`
+    names them all at once instead of stopping at the first part that is wrong."""
+
+    def __init__(self) -> None:
+        self.found: list[InputError] = []
+
+    @contextlib.contextmanager
+    def gathered(self) -> Iterator[None]:
+        """Run one part; a ConfigError's problems or an InputError are kept, and the next part goes on."""
+        try:
+            yield
+        except ConfigError as exc:
+            self.found += exc.problems
+        except InputError as exc:
+            self.found.append(exc)
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise ConfigError(self.found)
 
 
 class OutputError(PostureError):

@@ -26,9 +26,8 @@ from posture.api import (
     CheckFailed,
     CheckMeta,
     Config,
-    ConfigError,
     Finding,
-    InputError,
+    Problems,
     all_parts_failed,
     part_error,
 )
@@ -58,16 +57,11 @@ class BackupsCheck(Check[BackupsOptions]):
 
     def prepare(self, ctx: CheckContext[BackupsOptions]) -> None:
         """Every job's saved evidence; the problems of all jobs at once."""
-        self._saved, problems = {}, []
+        self._saved, problems = {}, Problems()
         for i, job in enumerate(ctx.options.jobs):
-            try:
+            with problems.gathered():
                 self._saved[i] = load_saved(job, i, ctx)
-            except ConfigError as exc:
-                problems += exc.problems
-            except InputError as exc:
-                problems.append(exc)
-        if problems:
-            raise ConfigError(problems)
+        problems.raise_any()
 
     def run(self, ctx: CheckContext[BackupsOptions]) -> Iterable[Finding]:
         figures = load_figures()

@@ -9,7 +9,7 @@ from checks.password_policy import linux, windows
 from checks.password_policy.evidence import read_evidence
 from checks.password_policy.options import DeclaredSource, FileSource, PasswordPolicyOptions
 from checks.password_policy.policy import NO_COMPOSITION, Authority, Composition, ParsedSource, Setting
-from posture.api import Config, ConfigError, InputError
+from posture.api import Config, InputError, Problems
 
 Parser = Callable[[str, ParsedSource], ParsedSource]
 PARSERS: dict[str, Parser] = {
@@ -33,9 +33,9 @@ def parse_file(kind: str, text: str, label: str, asset: str = "", accounts: tupl
 
 def load_sources(options: PasswordPolicyOptions, config: Config) -> list[ParsedSource]:
     """Every source parsed; the problems of all sources at once (ConfigError)."""
-    parsed, problems = [], []
+    parsed, problems = [], Problems()
     for index, option in enumerate(options.sources):
-        try:
+        with problems.gathered():
             if isinstance(option, DeclaredSource):
                 parsed.append(declared_source(option))
                 continue
@@ -44,12 +44,7 @@ def load_sources(options: PasswordPolicyOptions, config: Config) -> list[ParsedS
                 raise config.locate(("checks", "password_policy", "sources", index, "path"),
                                     f"evidence file not found: {path}")
             parsed.append(_file_source(option, path))
-        except ConfigError as exc:
-            problems += exc.problems
-        except InputError as exc:
-            problems.append(exc)
-    if problems:
-        raise ConfigError(problems)
+    problems.raise_any()
     return parsed
 
 

@@ -270,15 +270,10 @@ def _yaml_table(path: Path) -> Table:
 
 
 def _cell(value: object, path: Path, line: int | None, column: int | None, key: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, (date, int, float, str)):
-        return value.isoformat() if isinstance(value, date) else str(value)
-    raise InputError("expected a single value, not a list or mapping", path=path, line=line, column=column, key=key)
+    if value is not None and not isinstance(value, (date, int, float, str)):  # bool is an int, datetime a date
+        raise InputError("expected a single value, not a list or mapping", path=path, line=line, column=column,
+                         key=key)
+    return _scalar_text(value)
 
 
 def xlsx_table(path: Path) -> Table:
@@ -313,6 +308,13 @@ def xlsx_table(path: Path) -> Table:
 
 
 def _xlsx_cell(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores every number as a float: an employee number 1042, not 1042.0
+    return _scalar_text(value)
+
+
+def _scalar_text(value: object) -> str:
+    """One cell's value as the text a CSV export would hold (YAML rosters and workbooks alike)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -321,6 +323,4 @@ def _xlsx_cell(value: object) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     return str(value)
