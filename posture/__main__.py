@@ -1,3 +1,3 @@
-from posture.cli import main
+from posture.cli import run
 
-raise SystemExit(main())
+run()

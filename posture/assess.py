@@ -139,11 +139,12 @@ class AssessmentRun:
 
     def events(self) -> Iterator[Event]:
         """The Runner's events; the final RunFinished carries the finished run (id, drift, plan)."""
-        from posture.runner import CheckStarted, RunFinished
+        from posture.runner import CheckFinished, CheckProgress, RunFinished
 
         warming = False
         for event in self.runner.events():
-            if not warming and isinstance(event, CheckStarted):
+            # Not at CheckStarted: the warm-up would hold the interpreter while a check starts its tool.
+            if not warming and isinstance(event, (CheckProgress, CheckFinished)):
                 warming = True
                 threading.Thread(target=_warm_up, args=(self.config.report.formats,), name="posture-warm-up",
                                  daemon=True).start()

@@ -11,13 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from checks.backups.collect import Saved, collect, load_saved, summary
-from checks.backups.figures import load_figures
 from checks.backups.options import BackupsOptions, BorgJob, DeclaredJob, FolderJob, ResticJob
-from checks.backups.restore_point import compromise_window, judge_restore_point
-from checks.backups.rules import judge_readiness
 from checks.backups.wording import CHECK_ID
 from posture.api import (
     Cancelled,
@@ -31,6 +27,11 @@ from posture.api import (
     all_parts_failed,
     part_error,
 )
+
+# Validating a config (and the TUI's overview) needs only the options: the restic and borg readers and
+# the rules are imported when the check is prepared or run.
+if TYPE_CHECKING:
+    from checks.backups.collect import Saved
 
 
 class BackupsCheck(Check[BackupsOptions]):
@@ -57,6 +58,8 @@ class BackupsCheck(Check[BackupsOptions]):
 
     def prepare(self, ctx: CheckContext[BackupsOptions]) -> None:
         """Every job's saved evidence; the problems of all jobs at once."""
+        from checks.backups.collect import load_saved
+
         self._saved, problems = {}, Problems()
         for i, job in enumerate(ctx.options.jobs):
             with problems.gathered():
@@ -64,6 +67,11 @@ class BackupsCheck(Check[BackupsOptions]):
         problems.raise_any()
 
     def run(self, ctx: CheckContext[BackupsOptions]) -> Iterable[Finding]:
+        from checks.backups.collect import collect, load_saved, summary
+        from checks.backups.figures import load_figures
+        from checks.backups.restore_point import compromise_window, judge_restore_point
+        from checks.backups.rules import judge_readiness
+
         figures = load_figures()
         now = ctx.now if ctx.now.tzinfo else ctx.now.replace(tzinfo=UTC)
         incident = ctx.config.incident

@@ -15,15 +15,9 @@ from __future__ import annotations
 import logging
 import urllib.parse
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from checks.password_policy.candidates import Candidate, read_candidates, typed_candidates, unique_labels
-from checks.password_policy.illustrate import weakest_finding
 from checks.password_policy.options import BreachCheck, DeclaredSource, PasswordPolicyOptions
-from checks.password_policy.policy import ParsedSource, merge_by_asset
-from checks.password_policy.rules import WEAKNESS, PolicyJudge, mfa_findings
-from checks.password_policy.sources import load_sources
-from checks.password_policy.weakest import context_terms
 from posture.api import (
     Check,
     CheckContext,
@@ -37,6 +31,12 @@ from posture.api import (
     load_catalogue,
     part_error,
 )
+
+# Validating a config (and the TUI's overview) needs only the options: the parsers, the rules and the
+# weakest-password search are imported when the check is prepared or run.
+if TYPE_CHECKING:
+    from checks.password_policy.candidates import Candidate
+    from checks.password_policy.policy import ParsedSource
 
 SECTION = ("checks", "password_policy")
 log = logging.getLogger("checks.password_policy")
@@ -73,6 +73,9 @@ class PasswordPolicyCheck(Check[PasswordPolicyOptions]):
         return lines
 
     def prepare(self, ctx: CheckContext[PasswordPolicyOptions]) -> None:
+        from checks.password_policy.candidates import read_candidates
+        from checks.password_policy.sources import load_sources
+
         opts = ctx.options
         self._sources = load_sources(opts, ctx.config)
         self._candidates = []
@@ -91,6 +94,12 @@ class PasswordPolicyCheck(Check[PasswordPolicyOptions]):
                                         f"{problem}: {ctx.resolve(breach.hash_file)}")
 
     def run(self, ctx: CheckContext[PasswordPolicyOptions]) -> Iterable[Finding]:
+        from checks.password_policy.candidates import typed_candidates, unique_labels
+        from checks.password_policy.illustrate import weakest_finding
+        from checks.password_policy.policy import merge_by_asset
+        from checks.password_policy.rules import WEAKNESS, PolicyJudge, mfa_findings
+        from checks.password_policy.weakest import context_terms
+
         if self._sources is None:
             self.prepare(ctx)
         assert self._sources is not None
@@ -159,6 +168,8 @@ class PasswordPolicyCheck(Check[PasswordPolicyOptions]):
         return findings
 
     def _no_policy(self) -> Finding:
+        from checks.password_policy.rules import WEAKNESS
+
         return Finding(
             check=self.meta.id, key="no-policy-evidence", status=Status.FAIL, severity=Severity.LOW,
             title="No password policy evidence was given",

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from checks.ports.inventory import inventory, scanned_summary
-from checks.ports.judge import Judge
-from checks.ports.nmapxml import ScanRun, read_nmap_xml
 from checks.ports.options import PortsOptions
-from checks.ports.profiles import DEFAULT_TIMEOUT_S, TablePorts, nmap_passes
-from checks.ports.scanner import PassResult, find_nmap, run_pass, running_as_root
-from checks.ports.scope import IPAddress, ResolvedScope, Scope
-from checks.ports.services import load_services
-from checks.ports.views import merge
 from posture.api import Cancelled, Check, CheckContext, CheckFailed, CheckMeta, Config, Finding, Status
+
+# Validating a config (and the TUI's overview) needs only the options: the scanner, the XML readers, the
+# risk table and the judge are imported when the check is prepared or run.
+if TYPE_CHECKING:
+    from checks.ports.nmapxml import ScanRun
+    from checks.ports.scanner import PassResult
+    from checks.ports.scope import IPAddress, ResolvedScope, Scope
 
 _LISTED_ADDRESSES = 256  # facts list the scanned addresses up to this many, else count them
 
@@ -52,6 +52,9 @@ class PortsCheck(Check[PortsOptions]):
         return lines
 
     def prepare(self, ctx: CheckContext[PortsOptions]) -> None:
+        from checks.ports.nmapxml import read_nmap_xml
+        from checks.ports.scope import Scope
+
         options = ctx.options
         if not ctx.config.scope.targets:
             raise ctx.config.locate(("scope", "targets"), "the ports check needs at least one target to scan or judge")
@@ -85,6 +88,11 @@ class PortsCheck(Check[PortsOptions]):
                              "started": r.started.isoformat() if r.started else None, "hosts": len(r.hosts),
                              "ports_scanned": r.scanned_ports}
                             for r in self._imports]
+        from checks.ports.inventory import inventory, scanned_summary
+        from checks.ports.judge import Judge
+        from checks.ports.services import load_services
+        from checks.ports.views import merge
+
         views, refused = merge(resolved, runs)
         table = load_services()
         judge = Judge(ctx.config, table, ctx.previous)
@@ -119,6 +127,10 @@ class PortsCheck(Check[PortsOptions]):
                 "a range that did not reply), so no port was judged")
 
     def _live(self, ctx: CheckContext, options: PortsOptions, resolved: ResolvedScope) -> list[PassResult]:
+        from checks.ports.profiles import DEFAULT_TIMEOUT_S, TablePorts, nmap_passes
+        from checks.ports.scanner import find_nmap, run_pass, running_as_root
+        from checks.ports.services import load_services
+
         nmap = find_nmap()
         root = running_as_root()
         services = load_services()
@@ -144,7 +156,8 @@ class PortsCheck(Check[PortsOptions]):
                     raise CheckFailed(f"the scan did not finish within {budget:g} s (timeout_s)")
                 try:
                     results.append(run_pass(ctx, nmap, nmap_pass, addresses, timeout_s=remaining,
-                                            progress_total=total, progress_done=done))
+                                            progress_total=total, progress_done=done,
+                                            while_waiting=_load_judging))
                 except Cancelled:
                     raise
                 except CheckFailed:
@@ -167,3 +180,10 @@ class PortsCheck(Check[PortsOptions]):
             "nmap_warnings": [w for r in results for w in r.warnings][:20],
         })
         return results
+
+
+def _load_judging() -> None:
+    """Import what judging the scan needs while nmap runs (on the other core), not after it."""
+    import checks.ports.inventory
+    import checks.ports.judge
+    import checks.ports.views  # noqa: F401

@@ -17,16 +17,19 @@ import shlex
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from checks.ports.nmapxml import ScanRun, parse_nmap_xml
 from checks.ports.profiles import NmapPass
 from checks.ports.scope import IPAddress
 from posture import signals
 from posture.api import CheckContext, CheckFailed, InputError, ToolMissing
+
+if TYPE_CHECKING:
+    from checks.ports.nmapxml import ScanRun  # the XML readers are imported once nmap has finished
 
 log = logging.getLogger("checks.ports")
 
@@ -106,8 +109,10 @@ def run_pass(
     timeout_s: float,
     progress_total: int,
     progress_done: int,
+    while_waiting: Callable[[], None] | None = None,
 ) -> PassResult:
-    """One nmap run over `addresses` (all one family); CheckFailed unless it finished cleanly."""
+    """One nmap run over `addresses` (all one family); CheckFailed unless it finished cleanly.
+    `while_waiting` runs once, on this thread, after nmap has started."""
     family = addresses[0].version
     label = f"nmap {nmap_pass.name.upper()} scan" + (" (IPv6)" if family == 6 else "")
     # Addresses go in on stdin (-iL -): nothing to clean up, and no file anyone else could edit.
@@ -122,7 +127,7 @@ def run_pass(
         log.info("ports: running %s (targets on stdin: %s)", shlex.join(args), " ".join(map(str, addresses)))
         ctx.progress(progress_done / progress_total if progress_total else None, f"{label}: starting")
         completed = _run_polling(ctx, args, "".join(f"{a}\n" for a in addresses), timeout_s,
-                                 lambda: progress.poll(xml_path))
+                                 lambda: progress.poll(xml_path), while_waiting)
         warnings, errors = _stderr_lines(completed.stderr)
         if completed.returncode < 0:
             raise CheckFailed(f"nmap was killed (signal {-completed.returncode}) before it finished"
@@ -137,6 +142,8 @@ def run_pass(
     finally:
         xml_path.unlink(missing_ok=True)
         signals.untrack_temp(xml_path)
+    from checks.ports.nmapxml import parse_nmap_xml
+
     try:
         run = parse_nmap_xml(data, source="live scan")
     except InputError as exc:
@@ -151,7 +158,8 @@ def run_pass(
     return PassResult(nmap_pass, family, run, list(addresses), warnings)
 
 
-def _run_polling(ctx: CheckContext, args: list[str], stdin: str, timeout_s: float, poll: Any) -> Any:
+def _run_polling(ctx: CheckContext, args: list[str], stdin: str, timeout_s: float, poll: Any,
+                 while_waiting: Callable[[], None] | None = None) -> Any:
     """ctx.run_command in a helper thread, so this thread can report progress while nmap runs."""
     future: Future[Any] = Future()
 
@@ -166,6 +174,9 @@ def _run_polling(ctx: CheckContext, args: list[str], stdin: str, timeout_s: floa
     thread.start()
     while not future.done():
         thread.join(0.25)
+        if while_waiting is not None:  # once, now that nmap has started
+            while_waiting()
+            while_waiting = None
         poll()
     return future.result()
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from checks.training.findings import Sources, build
 from checks.training.options import TrainingOptions
-from checks.training.parse import Parsed, RowErrors, parse_phishing, parse_roster, parse_staff
-from checks.training.people import CourseFilter, add_phishing, match, roster_people, staff_people
-from checks.training.rules import judge
 from checks.training.staff import TrainingFacts, staff_section
-from checks.training.table import gc_paused
 from posture.api import Check, CheckContext, CheckMeta, Config, Finding, InputError
+
+# Validating a config (and the TUI's overview) needs only the options: the roster reader, the people
+# and the rules are imported when the check is prepared or run.
+if TYPE_CHECKING:
+    from checks.training.parse import Parsed
 
 KEY = ("checks", "training")
 
@@ -51,6 +52,8 @@ class TrainingCheck(Check[TrainingOptions]):
         return lines
 
     def prepare(self, ctx: CheckContext[TrainingOptions]) -> None:
+        from checks.training.table import gc_paused
+
         opts = ctx.options
         with gc_paused():
             self._parse(ctx, opts)
@@ -60,6 +63,8 @@ class TrainingCheck(Check[TrainingOptions]):
 
     def _parse(self, ctx: CheckContext, opts: TrainingOptions) -> None:
         """Both files, every bad row of both reported at once."""
+        from checks.training.parse import RowErrors, parse_phishing, parse_roster, parse_staff
+
         explicit = opts.columns.mapped()
         problems: list[InputError] = []
         try:
@@ -99,6 +104,8 @@ class TrainingCheck(Check[TrainingOptions]):
         """`courses:` that match no completed row are a typo, not "nobody is trained"."""
         if not opts.courses:
             return
+        from checks.training.people import CourseFilter
+
         if "course" not in roster.columns.index:
             raise ctx.config.locate((*KEY, "courses"), f"{Path(opts.roster).name} has no course column to filter "
                                     "on; remove courses or name the column under columns.course")
@@ -112,6 +119,11 @@ class TrainingCheck(Check[TrainingOptions]):
                                 f"these names (courses found: {shown or 'none'})")
 
     def run(self, ctx: CheckContext[TrainingOptions]) -> Iterable[Finding]:
+        from checks.training.findings import Sources, build
+        from checks.training.people import CourseFilter, add_phishing, match, roster_people, staff_people
+        from checks.training.rules import judge
+        from checks.training.table import gc_paused
+
         opts = ctx.options
         if self._roster is None:
             self.prepare(ctx)

@@ -40,11 +40,6 @@ log = logging.getLogger("posture.tui")
 DARK, LIGHT = "textual-dark", "textual-light"
 
 
-class _Base(Screen[None]):
-    """Under the overview of a config named on the command line: the start screen (its folder listing and
-    its widgets) is built only when the user goes back to it, not before the first paint."""
-
-
 class PostureApp(App[int]):
     CSS_PATH = "posture.tcss"
     TITLE = "posture"
@@ -81,14 +76,23 @@ class PostureApp(App[int]):
     # --- screens ----------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen:
-        return StartScreen(self.start_dir) if self.config_path is None else _Base()
+        """A config named on the command line opens straight into its overview: the one screen the first
+        paint lays out (the start screen is built only when the user goes back to it)."""
+        if self.config_path is None:
+            return StartScreen(self.start_dir)
+        try:
+            config = self.session.load(self.config_path)
+        except PostureError as exc:
+            start = StartScreen(self.start_dir)
+            start.show_problems(self.config_path, exc.lines())
+            return start
+        self.sub_title = config.organization.name
+        return OverviewScreen(self.session, self.config_path)
 
     def on_mount(self) -> None:
         self.theme = DARK
         for name, why in self.session.registry.broken.items():
             self.notify(f"The {name} check could not be loaded: {why}", severity="warning", timeout=8)
-        if self.config_path is not None:
-            self.open_config(self.config_path)
 
     def open_config(self, path: Path) -> bool:
         """Load a config and show its overview; on a problem, show the located lines on the start screen."""
@@ -107,12 +111,13 @@ class PostureApp(App[int]):
         return True
 
     def _to_bottom(self) -> None:
-        """Pop to the start screen, or to the empty base when none was built yet."""
+        """Pop to the start screen, or to the first screen when none was built yet. (A first screen that is a
+        config's overview stays under what is pushed later, never shown again: Textual cannot replace it.)"""
         while len(self.screen_stack) > 1 and not isinstance(self.screen_stack[-1], StartScreen):
             self.pop_screen()
 
     def _to_start(self) -> StartScreen:
-        """Back to the start screen, built (over the empty base) the first time it is needed."""
+        """Back to the start screen, built the first time it is needed."""
         self._to_bottom()
         top = self.screen_stack[-1]
         if isinstance(top, StartScreen):

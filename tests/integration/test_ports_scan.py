@@ -126,7 +126,7 @@ def test_the_scan_records_its_arguments_version_and_authorization(
 
 def test_a_connect_scan_without_root_finds_the_same_ports(placed: dict[str, dict[str, Listening]], tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("checks.ports.check.running_as_root", lambda: False)
+    monkeypatch.setattr("checks.ports.scanner.running_as_root", lambda: False)  # read when the scan starts
     ctx = check_context(tmp_path, placed, profile="quick")
     found = {f.key: f for f in run_check(PortsCheck, ctx)}
     assert ctx.facts["nmap_args"][0].startswith("nmap -sT ")

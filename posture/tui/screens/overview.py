@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, SelectionList, Static
@@ -19,6 +19,7 @@ from posture.tui.host import Host
 from posture.tui.plain import plain
 from posture.tui.screens.start import shown_path
 from posture.tui.session import CheckOutline, Session
+from posture.tui.widgets.label_rows import LabelRows
 
 
 def when(discovered: date, today: date) -> str:
@@ -81,65 +82,63 @@ class OverviewScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        # Every widget is composed as the first frame shows it (rows, evidence, held passwords): a value set
+        # after mounting would cost the first paint another layout.
         yield Header()
         with VerticalScroll(id="overview"):
-            # Composed with its rows: mounting them after the first layout would cost the first paint a second one.
-            with Grid(id="summary"):
-                yield from self._summary_rows()
+            yield LabelRows(self._summary_rows(), id="summary")
             yield Static("Checks to run (space toggles)", classes="section-title")
             if self.session.config is not None:
                 self.outlines = {o.id: o for o in self.session.outline()}
-            yield SelectionList[str](*[(f"{o.title}  ({o.id})", o.id, o.id in self.session.selected)
-                                       for o in self.outlines.values()], id="checks")
-            yield Static(id="evidence")
-            with Vertical(id="passwords"):
+            checks = SelectionList[str](*[(f"{o.title}  ({o.id})", o.id, o.id in self.session.selected)
+                                          for o in self.outlines.values()], id="checks")
+            if self.outlines:
+                checks.highlighted = 0
+            yield checks
+            first = next(iter(self.outlines.values()), None)
+            yield Static(self._evidence(first) if first else "", id="evidence")
+            passwords = Vertical(id="passwords")
+            passwords.display = self.session.config is not None and self.session.wants_passwords
+            with passwords:
                 yield Static("Candidate passwords for the password check: typed here, kept in memory for this "
                              "session only, never written or shown again.", classes="section-title")
                 with Horizontal(id="password-row"):
                     yield Input(placeholder="whose (e.g. front desk)", id="password-label")
                     yield Input(placeholder="password, then Enter", password=True, id="password-value")
-                yield Static(id="passwords-held")
+                yield Static(self._held(), id="passwords-held")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.show_config()
         # Focusing the check list must not scroll the organization line off a short terminal.
         self.call_after_refresh(self.query_one("#overview", VerticalScroll).scroll_home, animate=False)
 
-    def show_config(self) -> None:
-        config = self.session.config
-        if config is None:
-            return
-        self.query_one("#checks", SelectionList).highlighted = 0
-        self.query_one("#passwords").display = self.session.wants_passwords
-        self._show_held()
-
     def show_history(self) -> None:
         """The summary rows again, History included (called after each run, so that line is never stale)."""
-        grid = next(self.query("#summary").results(Grid), None)
-        if grid is not None:
-            grid.remove_children()
-            grid.mount_all(self._summary_rows())
+        rows = next(self.query("#summary").results(LabelRows), None)
+        if rows is not None:
+            rows.set_rows(self._summary_rows())
 
-    def _summary_rows(self) -> list[Static]:
+    def _summary_rows(self) -> list[tuple[str, Content]]:
         config = self.session.config
         if config is None:
             return []
         today = (self.session.now or datetime.now(UTC)).date()
-        rows = summary(config, Path(shown_path(self.path, self.posture_app.start_dir)), self.session.history_note,
+        return summary(config, Path(shown_path(self.path, self.posture_app.start_dir)), self.session.history_note,
                        today)
-        return [w for label, value in rows for w in (Static(label, classes="label"), Static(value))]
 
     def on_selection_list_selection_highlighted(self, event: SelectionList.SelectionHighlighted[str]) -> None:
         outline = self.outlines.get(str(event.selection.value))
-        if outline is None:
-            return
+        if outline is not None:
+            self.query_one("#evidence", Static).update(self._evidence(outline))
+
+    @staticmethod
+    def _evidence(outline: CheckOutline) -> Content:
         lines = outline.evidence or ("nothing outside the config",)
         parts: list[str | tuple[str, str]] = [(f"{outline.title} reads:", "bold")]
         parts += [f"\n  • {line}" for line in lines]
         if outline.description:
             parts.append((f"\n{outline.description}", "$text-muted"))
-        self.query_one("#evidence", Static).update(plain(*parts))
+        return plain(*parts)
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
         self.session.selected = set(event.selection_list.selected)
@@ -164,10 +163,13 @@ class OverviewScreen(Screen[None]):
         self.app.notify("Password held in memory. Enter another in the fields above, or press r to run.")
 
     def _show_held(self) -> None:
+        self.query_one("#passwords-held", Static).update(self._held())
+
+    def _held(self) -> Content:
         held = self.session.secrets.candidate_passwords
         text = ("None yet: the check still judges the policy without them." if not held else
                 f"{len(held)} held in memory: {', '.join(label for label, _ in held)}  (ctrl+d forgets them)")
-        self.query_one("#passwords-held", Static).update(plain(text))  # labels are typed in: never markup
+        return plain(text)  # labels are typed in: never markup
 
     def action_forget_passwords(self) -> None:
         self.session.forget_passwords()
