@@ -35,7 +35,11 @@ NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
 
 def _child_first_screen(config: str, db: str) -> None:
-    """In the child: build the real app and stop at the overview's first paint; print the wall time."""
+    """In the child: build the real app as `posture tui` does and stop at the overview's first paint; print the
+    wall time."""
+    from posture.startup import pause_collector
+
+    pause_collector()  # as the `posture` command does first
     from posture.registry import default_registry
     from posture.tui.app import make_app
     from posture.tui.screens.overview import OverviewScreen

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from posture import __version__
 from posture.errors import ExitCode, PostureError, UsageError
 from posture.logsetup import add_global_options, configure_logging
+from posture.startup import resume_collector
 
 if TYPE_CHECKING:
     from posture.models import Assessment
@@ -105,6 +106,9 @@ def run() -> NoReturn:
     and does nothing a finished command needs: the reports are fsynced and closed, the history committed,
     every thread is a daemon, and the exit handlers (logging, temporary files) run first. Tests call main().
     """
+    from posture.startup import pause_collector
+
+    pause_collector()  # until the command has started (posture.startup says when, and why)
     code = main()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
@@ -142,6 +146,8 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
     handler = COMMANDS[args.command]
+    if args.command not in STARTS_PAUSED:
+        resume_collector()
     try:
         return int(handler(args))
     except PostureError as exc:
@@ -194,6 +200,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if history is not None and run.previous is None and run.history_note.startswith("could not"):
         print(f"posture: warning: {run.history_note}", file=sys.stderr)
     run.prepare()
+    resume_collector()  # started: what the checks build is theirs to collect
     show = ProgressLine.for_stream(sys.stderr, enabled=not args.quiet)
     try:
         for event in run.events():
@@ -373,6 +380,10 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
     return run_tui(args.config, db=args.db)
 
+
+# Commands that turn the garbage collector back on themselves once started (posture.startup): a scan when
+# its checks begin, the TUI after its first paint. The others have it from the start.
+STARTS_PAUSED = frozenset({"scan", "tui"})
 
 COMMANDS = {
     "scan": cmd_scan, "validate": cmd_validate, "init": cmd_init, "schema": cmd_schema, "checks": cmd_checks,

@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 
 from posture.errors import ConfigError, PostureError
 from posture.registry import Registry
+from posture.startup import resume_collector
 from posture.store import Store, open_store
 from posture.tui.screens.overview import OverviewScreen
 from posture.tui.screens.start import StartScreen
@@ -90,6 +91,7 @@ class PostureApp(App[int]):
         return OverviewScreen(self.session, self.config_path)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(resume_collector)  # the first screen is up (posture.startup)
         self.theme = DARK
         for name, why in self.session.registry.broken.items():
             self.notify(f"The {name} check could not be loaded: {why}", severity="warning", timeout=8)
