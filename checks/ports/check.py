@@ -52,7 +52,6 @@ class PortsCheck(Check[PortsOptions]):
         return lines
 
     def prepare(self, ctx: CheckContext[PortsOptions]) -> None:
-        from checks.ports.nmapxml import read_nmap_xml
         from checks.ports.scope import Scope
 
         options = ctx.options
@@ -60,6 +59,8 @@ class PortsCheck(Check[PortsOptions]):
             raise ctx.config.locate(("scope", "targets"), "the ports check needs at least one target to scan or judge")
         self._scope = Scope.from_config(ctx.config)
         self._imports = []
+        if options.nmap_xml:
+            from checks.ports.nmapxml import read_nmap_xml  # a live scan reads its XML after nmap has run
         for index, relative in enumerate(options.nmap_xml):
             path = ctx.resolve(relative)
             if not path.is_file():
@@ -186,4 +187,5 @@ def _load_judging() -> None:
     """Import what judging the scan needs while nmap runs (on the other core), not after it."""
     import checks.ports.inventory
     import checks.ports.judge
+    import checks.ports.nmapxml
     import checks.ports.views  # noqa: F401
