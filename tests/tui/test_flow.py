@@ -187,3 +187,39 @@ def test_help_and_command_palette(app_for: Any, tmp_path: Path) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, PlanScreen), "the plan screen")
 
     drive(app, scenario, size=(100, 30))
+
+
+def test_a_config_named_at_start_is_the_first_and_only_screen(app_for: Any, tmp_path: Path) -> None:
+    # Issue 19: the first paint lays out the overview alone; the start screen is built when asked for, and
+    # the overview can still be reloaded and left.
+    app = app_for(write_fake_config(tmp_path))
+
+    async def scenario(pilot: Any) -> None:
+        assert [type(s) for s in app.screen_stack] == [OverviewScreen]
+        assert "Harbor Bakery" in await shown(pilot)
+        await pilot.press("R")
+        await wait_until(pilot, lambda: isinstance(app.screen, OverviewScreen) and app.screen.is_mounted,
+                         "the reloaded overview")
+        await pilot.press("o")
+        assert isinstance(app.screen, StartScreen)
+
+    drive(app, scenario)
+
+
+def test_the_collector_paused_at_start_is_back_on_once_the_first_screen_is_up(app_for: Any, tmp_path: Path) -> None:
+    import gc
+
+    from posture.startup import pause_collector, resume_collector
+
+    pause_collector()  # as the `posture` command does before anything else
+    try:
+        app = app_for(write_fake_config(tmp_path))
+
+        async def scenario(pilot: Any) -> None:
+            await wait_until(pilot, gc.isenabled, "the collector back on")
+            assert gc.get_freeze_count() > 0  # start-up's objects, never walked again
+
+        drive(app, scenario)
+    finally:
+        resume_collector()
+        gc.unfreeze()

@@ -116,3 +116,56 @@ def test_help_imports_no_check_and_no_report_writer() -> None:
     rc, imported = imported_by("--help")
     assert rc == 0
     assert not [m for m in imported if m.split(".")[0] in ("checks", "reports", "textual", "zxcvbn", "requests")]
+
+
+def test_reading_a_config_imports_only_what_the_checks_options_need() -> None:
+    # What the TUI's overview needs (the config validated, each check's evidence described) for the demo
+    # config, which enables all four checks: their options, and none of their parsers, scanners, XML
+    # readers, rules or zxcvbn (issue 19: those wait until a check is prepared).
+    proc = command("import sys", "from pathlib import Path", "from posture.config import load_config",
+                   "from posture.registry import default_registry", "registry = default_registry()",
+                   "config = load_config(Path('sample_configs/demo.yaml'), registry)",
+                   "for c in config.enabled_checks:",
+                   "    registry.require(c)().describe_evidence(config.options(c), config)",
+                   "print(' '.join(sorted(sys.modules)))")
+    imported = set(proc.stdout.split())
+    assert {"checks.ports.options", "checks.password_policy.options", "checks.backups.options",
+            "checks.training.options"} <= imported, proc.stderr
+    heavy = {"checks.ports.nmapxml", "checks.ports.scanner", "checks.ports.judge", "checks.ports.services",
+             "checks.password_policy.sources", "checks.password_policy.weakest", "checks.backups.collect",
+             "checks.backups.borg", "checks.training.parse", "checks.training.people", "zxcvbn", "requests"}
+    assert not heavy & imported
+
+
+def command(*lines: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "\n".join(lines)], capture_output=True, text=True, timeout=120)
+
+
+def test_the_command_runs_exit_handlers_and_flushes_before_it_leaves() -> None:
+    # posture.cli.run() skips the interpreter's teardown: the exit handlers still run, every byte still
+    # reaches the pipe, and the exit status is main()'s.
+    proc = command("import atexit, sys",
+                   "atexit.register(lambda: sys.stdout.write('exit handler ran\\n'))",
+                   "sys.argv = ['posture', 'schema']",
+                   "from posture.cli import run",
+                   "run()")
+    assert proc.returncode == 0, proc.stderr
+    schema, _, tail = proc.stdout.rpartition("}")
+    assert json.loads(schema + "}")["$schema"] and tail.strip() == "exit handler ran"
+    bad = command("import sys", "sys.argv = ['posture', 'validate', 'no-such.yaml']", "from posture.cli import run",
+                  "run()")
+    assert bad.returncode == 2 and "no-such.yaml" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_start_up_pauses_the_collector_and_a_command_turns_it_back_on(tmp_path: Path) -> None:
+    # posture.startup: run() pauses the collector; `validate` resumes it before it starts, `scan` once the
+    # checks begin; what start-up built is frozen. A collector someone else turned off stays off.
+    probe = ("import gc, sys", "from posture.startup import pause_collector", "pause_collector()",
+             "assert not gc.isenabled()", "from posture.cli import main")
+    config = readiness_only(tmp_path)
+    for argv in (["validate", str(config)], ["scan", str(config), "--out", str(tmp_path / "o"), "-q", "--no-history"]):
+        proc = command(*probe, f"main({argv!r})", "print(gc.isenabled(), gc.get_freeze_count() > 0)")
+        assert proc.stdout.splitlines()[-1].split() == ["True", "True"], (argv, proc.stderr)
+    proc = command("import gc", "gc.disable()", "from posture.startup import pause_collector, resume_collector",
+                   "pause_collector()", "resume_collector()", "print(gc.isenabled(), gc.get_freeze_count())")
+    assert proc.stdout.split() == ["False", "0"]
