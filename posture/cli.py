@@ -199,8 +199,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     run = AssessmentRun(config, registry, history=history, only=only)
     if history is not None and run.previous is None and run.history_note.startswith("could not"):
         print(f"posture: warning: {run.history_note}", file=sys.stderr)
+    resume_collector()  # started: the evidence the checks read (a 64k-host XML) is theirs to collect
     run.prepare()
-    resume_collector()  # started: what the checks build is theirs to collect
     show = ProgressLine.for_stream(sys.stderr, enabled=not args.quiet)
     try:
         for event in run.events():
@@ -381,8 +381,8 @@ def cmd_tui(args: argparse.Namespace) -> int:
     return run_tui(args.config, db=args.db)
 
 
-# Commands that turn the garbage collector back on themselves once started (posture.startup): a scan when
-# its checks begin, the TUI after its first paint. The others have it from the start.
+# Commands that turn the garbage collector back on themselves once started (posture.startup): a scan before
+# its checks read their evidence, the TUI after its first paint. The others have it from the start.
 STARTS_PAUSED = frozenset({"scan", "tui"})
 
 COMMANDS = {

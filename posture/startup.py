@@ -3,7 +3,8 @@
 Python's collector runs every 700 new objects. While a command imports its modules, builds pydantic's
 validators and Textual's first screen, it finds next to nothing to free but walks every young object each
 time: about 180 collections and 0.12 s of the TUI's first paint, 25 ms before a scan starts nmap (bench:
-tui-first-screen, scan-24). The `posture` command pauses it while starting; when the start is over, what
+tui-first-screen, scan-24). The `posture` command pauses it while starting (for a scan: until the config is
+read and the checks are about to read their evidence; for the TUI: until its first screen is up); then what
 start-up built (modules, classes, validators: alive for the whole process) is frozen, so no later collection
 walks it again, and the collector runs as usual. Only a pause that `pause_collector` made is undone: a test
 that calls posture.cli.main() keeps its own collector as it is.
