@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from posture import __version__
 from posture.errors import ExitCode, PostureError, UsageError
 from posture.logsetup import add_global_options, configure_logging
-from posture.startup import resume_collector
+from posture.startup import pause_collector, resume_collector
 
 if TYPE_CHECKING:
     from posture.models import Assessment
@@ -106,8 +106,6 @@ def run() -> NoReturn:
     and does nothing a finished command needs: the reports are fsynced and closed, the history committed,
     every thread is a daemon, and the exit handlers (logging, temporary files) run first. Tests call main().
     """
-    from posture.startup import pause_collector
-
     pause_collector()  # until the command has started (posture.startup says when, and why)
     code = main()
     atexit._run_exitfuncs()

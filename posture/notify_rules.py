@@ -93,7 +93,6 @@ def parse_clock(text: str, where: str) -> tuple[Clock, ...]:
     return tuple(clocks)
 
 
-@functools.cache
 @functools.cache  # the data file never changes while posture runs: read and validate it once
 def rule_table() -> RuleTable:
     return build_table(read_data("notifications.yaml"))

@@ -127,21 +127,18 @@ def nmap_passes(
     return passes
 
 
+# "name<TAB>port/tcp<TAB>frequency[<TAB># comment]", not on a "#" line.
+_TCP_LINE = re.compile(r"\n(?!#)[^\t\n]*\t(\d+)/tcp\t([^\t\n]*)")
+
+
 def top_tcp_ports(count: int, nmap: str | None = None) -> list[int]:
     """nmap's `--top-ports count` TCP list, from the nmap-services file of the nmap that will run."""
     path = nmap_services_path(nmap)
     if path is None:
         raise CheckFailed("cannot find nmap's nmap-services file (needed for the profile's top-ports list); "
                           "reinstall nmap or set NMAPDIR")
-    return _top_tcp_ports(path, count)
-
-
-# "name<TAB>port/tcp<TAB>frequency[<TAB># comment]", not on a "#" line: one regex pass over the 1 MB file
-# (a Python loop over its 27,000 lines took 47 ms, all before nmap could start).
-_TCP_LINE = re.compile(r"\n(?!#)[^\t\n]*\t(\d+)/tcp\t([^\t\n]*)")
-
-
-def _top_tcp_ports(path: Path, count: int) -> list[int]:
+    # One regex pass over the 1 MB file (a Python loop over its 27,000 lines took 47 ms, all before nmap
+    # could start).
     ranked: list[tuple[float, int]] = []
     for port, frequency in _TCP_LINE.findall("\n" + path.read_text(encoding="utf-8", errors="replace")):
         try:

@@ -249,7 +249,6 @@ class Scope:
         result.addresses = dict(sorted(result.addresses.items(), key=lambda item: _sort_key(item[0])))
         return result
 
-
     def _clean(self, spec: TargetSpec, network: IPNetwork, result: ResolvedScope) -> bool:
         """Does every host of this network pass, with nothing of it excluded? Decided once, for the whole."""
         if not uniform(network) or any(net.overlaps(network) for net in self.exclude) or \
