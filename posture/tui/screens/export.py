@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, SelectionList, Static
+from textual.widgets import Input, Label, SelectionList, Static
 
 from posture.errors import PostureError
 from posture.tui.plain import plain
 from posture.tui.session import Session
+from posture.tui.widgets.footer import Footer
 
 CONSULTANT_ONLY = frozenset({"json"})  # carries the evidence: never in the staff edition
 FORMAT_LABELS = {"markdown": "Markdown (.md)", "html": "HTML (.html, prints well)", "json": "JSON (all results)"}

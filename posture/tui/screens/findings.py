@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from posture.models import Assessment
 from posture.tui.findings_model import FindingsView, Row, make_rows
@@ -17,6 +17,7 @@ from posture.tui.host import Host
 from posture.tui.plain import plain
 from posture.tui.widgets.finding_detail import FindingDetail
 from posture.tui.widgets.findings_table import FindingsTable
+from posture.tui.widgets.footer import Footer
 
 
 class FindingsScreen(Screen[None]):

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, SelectionList, Static
+from textual.widgets import Header, Input, SelectionList, Static
 
 from posture.config import Config
 from posture.errors import PostureError
@@ -19,6 +19,7 @@ from posture.tui.host import Host
 from posture.tui.plain import plain
 from posture.tui.screens.start import shown_path
 from posture.tui.session import CheckOutline, Session
+from posture.tui.widgets.footer import Footer
 from posture.tui.widgets.label_rows import LabelRows
 
 

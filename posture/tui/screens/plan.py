@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets import Header, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from posture.models import Action
@@ -23,6 +23,7 @@ from posture.tracking import STATUS_WORDS
 from posture.tui.plain import plain
 from posture.tui.screens.export import ExportScreen
 from posture.tui.session import Session
+from posture.tui.widgets.footer import Footer
 
 EDITIONS = {"consultant": "Consultant edition: everything, evidence included",
             "staff": "Staff edition: no addresses, ports, versions, names or evidence"}

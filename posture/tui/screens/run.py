@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from posture.tui.host import Host
 from posture.tui.plain import plain
 from posture.tui.run_state import RunState
 from posture.tui.widgets.check_lines import check_line
+from posture.tui.widgets.footer import Footer
 
 
 class RunScreen(Screen[None]):

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from posture.assess import create_starter_config
@@ -17,6 +17,7 @@ from posture.errors import PostureError
 from posture.tui.host import Host
 from posture.tui.plain import plain
 from posture.tui.session import find_configs
+from posture.tui.widgets.footer import Footer
 
 
 def shown_path(path: Path, base: Path) -> str:

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from posture.errors import PostureError
 from posture.models import Action, Finding
@@ -21,6 +21,7 @@ from posture.planner import due_text
 from posture.tracking import STATUS_WORDS, ActionStatus, current_user
 from posture.tui.plain import plain
 from posture.tui.session import Session
+from posture.tui.widgets.footer import Footer
 
 
 class _Form(ModalScreen[bool]):
