@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +21,6 @@ from posture.check import Secrets
 from posture.config import Config
 from posture.errors import PostureError, UsageError
 from posture.models import Assessment as Results
-from posture.tracking import Tracking
 
 if TYPE_CHECKING:
     # The runner, the planner and drift are imported when a run is made: opening a config (the TUI's first
@@ -31,6 +28,7 @@ if TYPE_CHECKING:
     from posture.registry import Registry
     from posture.runner import Event
     from posture.store import Store as History
+    from posture.tracking import Tracking
 
 log = logging.getLogger("posture.assess")
 STAFF_HAS_NO_JSON = "the staff edition has no JSON (it would carry the evidence)"
@@ -45,6 +43,8 @@ def open_config(path: str | Path, registry: Registry) -> Config:
 
 
 def new_run_id() -> str:
+    import uuid
+
     return uuid.uuid4().hex[:12]
 
 
@@ -221,11 +221,15 @@ def write_reports(results: Results, out_dir: Path, formats: Iterable[str], audie
 def _warm_up(formats: Iterable[str]) -> None:
     """Read the data and import the writers that the plan and the reports need, while the checks run: a
     scan waits on nmap or restic most of the time, so the run's tail after the last check gets shorter."""
+    import importlib
+
     from posture.catalogue import load_catalogue
     from posture.notify_rules import rule_table
     from posture.writers import writer
 
     try:
+        for module in ("posture.drift", "posture.planner"):  # what finish() imports
+            importlib.import_module(module)
         load_catalogue()
         rule_table()
         for fmt in formats:
@@ -248,6 +252,8 @@ def _alert(config: Config, results: Results) -> bool:
 
 
 def starter_text() -> str:
+    from importlib import resources
+
     return resources.files("posture.data").joinpath("starter.yaml").read_text(encoding="utf-8")
 
 

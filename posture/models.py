@@ -12,9 +12,10 @@ import hashlib
 import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from posture.tracking import TrackingView
+if TYPE_CHECKING:
+    from posture.tracking import TrackingView
 
 
 class Severity(enum.StrEnum):

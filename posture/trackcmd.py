@@ -12,25 +12,18 @@ identity, so the next scan's plan shows it whichever machine or front end set it
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from posture.action_status import STATUS_WORDS, ActionStatus
 from posture.errors import ExitCode, InputError, UsageError, printable
-from posture.tracking import (
-    MAX_NAME,
-    STATUS_WORDS,
-    ActionStatus,
-    Tracking,
-    action_changes,
-    clean_text,
-    current_user,
-    judge,
-    new_acceptance,
-)
+
+# posture.tracking is imported by the commands that use it: every `posture` command builds this parser.
+if TYPE_CHECKING:
+    from posture.tracking import Tracking
 
 DB_HELP = "SQLite file or postgresql:// DSN (default: $POSTURE_DB or per-user file)"
 
@@ -58,10 +51,13 @@ def add_parsers(sub: Any) -> None:
 
 
 def cmd_track(args: argparse.Namespace, registry: Any) -> int:
+    import difflib
+
     from posture.catalogue import load_catalogue
     from posture.config import load_config
     from posture.store import open_store
     from posture.store.tracking import load_tracking, update_action
+    from posture.tracking import MAX_NAME, clean_text, current_user
 
     config = load_config(args.config, registry)
     store = open_store(args.db)
@@ -93,6 +89,7 @@ def cmd_accept(args: argparse.Namespace, registry: Any) -> int:
     from posture.config import load_config
     from posture.store import open_store
     from posture.store.tracking import accept_risk
+    from posture.tracking import new_acceptance
 
     config = load_config(args.config, registry)
     # Checked before the history is opened: a typo in the date or the id costs no database round trip.
@@ -111,6 +108,8 @@ def cmd_accept(args: argparse.Namespace, registry: Any) -> int:
 
 
 def _changes(args: argparse.Namespace) -> dict[str, str | None]:
+    from posture.tracking import action_changes
+
     return action_changes(args.owner, args.status, args.due, args.note)
 
 
@@ -118,6 +117,7 @@ def _from_plan(path: Path, config_id: str, store: Any, by: str, now: datetime) -
     from posture.catalogue import load_catalogue
     from posture.planmarks import read_marked_plan
     from posture.store.tracking import load_tracking, update_action
+    from posture.tracking import MAX_NAME, clean_text
 
     marked = read_marked_plan(path)
     if marked.config_id != config_id:
@@ -148,6 +148,7 @@ def _from_plan(path: Path, config_id: str, store: Any, by: str, now: datetime) -
 
 def _list(store: Any, config_id: str, config_path: Path) -> int:
     from posture.store.tracking import load_tracking
+    from posture.tracking import judge
 
     tracking: Tracking = load_tracking(store, config_id)
     latest = store.latest(config_id, complete=False)

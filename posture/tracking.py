@@ -9,7 +9,6 @@ store keeps them and the report writers show them.
 
 from __future__ import annotations
 
-import enum
 import getpass
 import os
 import re
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
+from posture.action_status import ActionStatus
 from posture.errors import UsageError, printable
 
 MAX_TEXT = 2000
@@ -39,17 +39,6 @@ class PlannedAction(Protocol):
     def due(self) -> date | None: ...
     @property
     def findings(self) -> tuple[str, ...]: ...
-
-
-class ActionStatus(enum.StrEnum):
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    WONT_DO = "wont_do"
-
-
-STATUS_WORDS = {ActionStatus.OPEN: "open", ActionStatus.IN_PROGRESS: "in progress", ActionStatus.DONE: "done",
-                ActionStatus.WONT_DO: "won't do"}
 
 
 @dataclass(frozen=True, slots=True)

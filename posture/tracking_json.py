@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from posture.action_status import ActionStatus
 from posture.errors import InputError
-from posture.tracking import AcceptedRisk, ActionState, ActionStatus, Progress, TrackedAction, TrackingView
+from posture.tracking import AcceptedRisk, ActionState, Progress, TrackedAction, TrackingView
 
 
 def view_to_dict(view: TrackingView | None) -> dict[str, Any] | None:

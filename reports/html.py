@@ -19,10 +19,10 @@ from collections.abc import Iterable, Iterator
 from importlib import resources
 from urllib.parse import quote
 
+from posture.action_status import ActionStatus
 from posture.catalogue import load_catalogue
 from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Severity, Status
 from posture.planner import WINDOW
-from posture.tracking import ActionStatus
 from reports import RendererWriter
 from reports import markdown as plan
 from reports.text import slug

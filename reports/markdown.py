@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
+from posture.action_status import ActionStatus
 from posture.catalogue import load_catalogue
 from posture.models import Action, Assessment, CheckStatus, Finding, Mode, Phase, Severity, Status
 from posture.planner import WINDOW
-from posture.tracking import ActionStatus
 from reports import RendererWriter
 from reports.ports_inventory import render_ports
 from reports.text import cell, code_block, md

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from posture.action_status import STATUS_WORDS, ActionStatus
 from posture.models import Action, Assessment
 from posture.planner import WINDOW
-from posture.tracking import STATUS_WORDS, ActionStatus
 
 
 @dataclass(frozen=True, slots=True)

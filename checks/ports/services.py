@@ -14,11 +14,13 @@ import functools
 import re
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from checks.ports.nmapxml import PortObs
 from checks.ports.versions import version_key
 from posture.api import Severity, load_catalogue, load_data_yaml
+
+if TYPE_CHECKING:  # the XML readers are imported once nmap has started, not before (bench: scan-24)
+    from checks.ports.observations import PortObs
 
 EXPOSURES = ("internet", "internal")
 _UNIDENTIFIED = frozenset({"", "unknown", "tcpwrapped"})

@@ -20,10 +20,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from checks.ports.nmapxml import PortObs
 from posture.api import Severity
 
 if TYPE_CHECKING:
+    from checks.ports.observations import PortObs
     from checks.ports.services import VersionRule
 
 _NUMBER = re.compile(r"(\d+(?:\.\d+)*)([a-z][a-z0-9]*)?(?=$|[\s\-+~_,(])", re.IGNORECASE)

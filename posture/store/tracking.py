@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
+from posture.action_status import ActionStatus
 from posture.store.base import Store
-from posture.tracking import AcceptedRisk, ActionState, ActionStatus, Tracking
+from posture.tracking import AcceptedRisk, ActionState, Tracking
 
 ACTION_FIELDS = ("owner", "status", "due", "note")
 

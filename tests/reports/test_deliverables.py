@@ -9,8 +9,9 @@ from datetime import date
 
 import docx
 
+from posture.action_status import ActionStatus
 from posture.planner import plan_with_tracking
-from posture.tracking import ActionState, ActionStatus, Tracking
+from posture.tracking import ActionState, Tracking
 from reports import csv_report, docx_report, pdf_report
 from tests.conftest import need_tools
 from tests.reports import sample

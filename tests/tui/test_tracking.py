@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from posture.action_status import ActionStatus
 from posture.history import History
 from posture.store.tracking import load_tracking
-from posture.tracking import ActionStatus
 from posture.tui.app import PostureApp
 from posture.tui.screens.plan import PlanScreen
 from posture.tui.screens.tracking import AcceptRiskScreen, TrackActionScreen

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from posture.errors import InputError
 from posture.models import Assessment, CheckResult, CheckStatus, Finding, Mode, Reference, Severity, Status
 from posture.planner import build_plan
-from posture.results import from_dict, load_results, to_dict
+from posture.results import dumps, from_dict, load_results, to_dict
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -39,6 +40,27 @@ def test_results_round_trip_exactly() -> None:
     again = from_dict(json.loads(json.dumps(to_dict(original))))
     assert to_dict(again) == to_dict(original)
     assert again.plan == original.plan and again.findings == original.findings
+
+
+def test_long_lists_hold_one_item_per_line_and_the_rest_is_indented_json() -> None:
+    a = sample()
+    hosts = [{"address": f"127.0.0.{n}", "ports": [{"port": 22, "state": "open"}]} for n in range(1, 4)]
+    a.checks = [replace(a.checks[0], facts={"n": 1, "inventory": hosts}),
+                replace(a.checks[1], facts={"inventory": "not a list: a plugin's facts may hold anything",
+                                            "more": {"inventory": [1]}})]
+    text = dumps(a)
+    assert json.loads(text) == json.loads(json.dumps(to_dict(a)))
+    lines = text.splitlines()
+    for host in hosts:  # each host of the ports inventory on its own line, as the C encoder writes it
+        assert f"          {json.dumps(host, ensure_ascii=False)}," in lines or \
+            f"          {json.dumps(host, ensure_ascii=False)}" in lines
+    assert '        "inventory": "not a list: a plugin\'s facts may hold anything",' in lines
+    for finding in a.findings:
+        assert any(line.strip().rstrip(",") == json.dumps(to_dict(a)["findings"][0], ensure_ascii=False)
+                   for line in lines), finding.key
+    # Away from those lists the layout is json's own indent=2.
+    expected = json.dumps(to_dict(a)["organization"], indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    assert f'  "organization": {expected},' in text
 
 
 @pytest.mark.parametrize(("mutate", "key"), [

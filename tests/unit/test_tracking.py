@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from posture.action_status import ActionStatus
 from posture.errors import InputError
 from posture.planmarks import parse_marked_plan
 from posture.planner import plan_with_tracking
-from posture.tracking import AcceptedRisk, ActionState, ActionStatus, Tracking
+from posture.tracking import AcceptedRisk, ActionState, Tracking
 from tests.reports import sample
 
 TODAY = date(2026, 11, 20)

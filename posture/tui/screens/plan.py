@@ -18,8 +18,8 @@ from textual.screen import Screen
 from textual.widgets import Header, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
+from posture.action_status import STATUS_WORDS
 from posture.models import Action
-from posture.tracking import STATUS_WORDS
 from posture.tui.plain import plain
 from posture.tui.screens.export import ExportScreen
 from posture.tui.session import Session

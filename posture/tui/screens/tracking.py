@@ -15,10 +15,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
+from posture.action_status import STATUS_WORDS, ActionStatus
 from posture.errors import PostureError
 from posture.models import Action, Finding
 from posture.planner import due_text
-from posture.tracking import STATUS_WORDS, ActionStatus, current_user
+from posture.tracking import current_user
 from posture.tui.plain import plain
 from posture.tui.session import Session
 from posture.tui.widgets.footer import Footer
