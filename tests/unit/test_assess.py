@@ -62,3 +62,25 @@ def test_init_and_the_tui_write_the_same_starter(tmp_path: Path) -> None:
     assert create_starter_config(tmp_path / "b.yaml").read_text() == (tmp_path / "a.yaml").read_text() == starter_text()
     again = posture("init", "a.yaml", cwd=tmp_path)
     assert again.returncode == 2 and "already exists; not overwriting it" in again.stderr
+
+
+def test_tracking_is_read_when_the_checks_have_finished(tmp_path: Path) -> None:
+    # Read at the end, not when the run is set up (nmap starts sooner): an owner recorded while the checks
+    # ran is in this run's plan.
+    from datetime import UTC, datetime
+
+    from posture.store.tracking import update_action
+
+    registry = fake_registry()
+    config = open_config(write_config(tmp_path, minimal_config(checks={"finds": {"count": 2}},
+                                                                report={"out_dir": "out"})), registry)
+    history = History(tmp_path / "h.sqlite")
+    first = AssessmentRun(config, registry, history=history)
+    first.prepare()
+    action = first.run().plan.actions[0].id
+    run = AssessmentRun(config, registry, history=history)
+    run.prepare()
+    update_action(history, config.identity, action, {"owner": "Dana"}, "consultant", datetime.now(UTC))
+    results = run.run()
+    assert results.tracking is not None and results.tracking.actions[action].state.owner == "Dana"
+    assert run.tracking is not None and run.tracking_note == ""
