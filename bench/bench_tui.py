@@ -10,7 +10,7 @@
    screen has repainted (Pilot's own round trip included, so an upper bound). The model's filter alone and,
    for comparison, one rebuild of Textual's DataTable with the same 10,000 rows are printed too.
 
-Run: .venv/bin/python -m bench.bench_tui
+Run: .venv/bin/python -m bench.bench_tui (its start-up children: bench/tui_child.py)
 """
 
 from __future__ import annotations
@@ -36,44 +36,6 @@ STARTS = 5
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
 
-def _child_first_screen(config: str, db: str) -> None:
-    """In the child: build the real app as `posture tui` does and stop at the overview's first paint; print the
-    wall time."""
-    from posture.startup import pause_collector
-
-    pause_collector()  # as the `posture` command does first
-    from posture.registry import default_registry
-    from posture.tui.app import make_app
-    from posture.tui.screens.overview import OverviewScreen
-
-    async def ready(pilot: Any) -> None:
-        while not isinstance(pilot.app.screen, OverviewScreen):
-            await pilot.pause(0.005)
-        await pilot.pause()
-        print(f"{time.time():.6f}", flush=True)
-        pilot.app.exit(0)
-
-    app = make_app(Path(config), default_registry(), db=Path(db))
-    app.run(headless=True, auto_pilot=ready, size=(120, 40))
-
-
-def _child_bare_textual() -> None:
-    """In the child: a Textual app of one Static, to its first paint: Textual's own floor on this machine."""
-    from textual.app import App, ComposeResult
-    from textual.widgets import Static
-
-    class Bare(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Static("posture")
-
-    async def ready(pilot: Any) -> None:
-        await pilot.pause()
-        print(f"{time.time():.6f}", flush=True)
-        pilot.app.exit(0)
-
-    Bare().run(headless=True, auto_pilot=ready, size=(120, 40))
-
-
 def first_screen_s(config: Path, db: Path) -> list[float]:
     return _starts(["--first-screen", str(config), str(db)])
 
@@ -86,7 +48,7 @@ def _starts(args: list[str]) -> list[float]:
     times = []
     for _ in range(STARTS):
         start = time.time()
-        done = subprocess.run([sys.executable, "-m", "bench.bench_tui", *args],
+        done = subprocess.run([sys.executable, "-m", "bench.tui_child", *args],
                               capture_output=True, text=True, cwd=ROOT, timeout=120, check=True)
         times.append(float(done.stdout.strip().splitlines()[-1]) - start)
     return times
@@ -201,12 +163,6 @@ async def _datatable_rebuild_ms(assessment: Assessment) -> float:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--first-screen":
-        _child_first_screen(sys.argv[2], sys.argv[3])
-        return
-    if len(sys.argv) > 1 and sys.argv[1] == "--bare-textual":
-        _child_bare_textual()
-        return
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
