@@ -33,10 +33,7 @@ lint: $(STAMP)
 test: $(STAMP) system-tools lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
-# Bytecode first: a tree edited since set-up would otherwise recompile each changed module at every start
-# wherever Python may not write bytecode (PYTHONDONTWRITEBYTECODE), and the start-up figures would show it.
 bench: $(STAMP) system-tools
-	$(BIN)/python -m compileall -q posture checks reports bench >/dev/null
 	$(BIN)/python -m bench
 
 # The long fuzz run: 10,000 generated inputs per parser (about 15 minutes). `make test` runs a short one.
