@@ -10,6 +10,7 @@ from pathlib import Path
 
 from posture.assess import AssessmentRun, open_config
 from posture.history import History
+from posture.registry import Registry
 from posture.testing import minimal_config, write_config
 from tests.fakes import fake_registry
 
@@ -19,13 +20,20 @@ def posture(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           timeout=120)
 
 
-def test_publish_writes_records_and_keeps_one_run_id(tmp_path: Path) -> None:
+def prepared_run(tmp_path: Path) -> tuple[AssessmentRun, Registry, History]:
+    """A prepared run of a config whose fake check finds two problems, with a history in tmp_path."""
     registry = fake_registry()
     config = open_config(write_config(tmp_path, minimal_config(checks={"finds": {"count": 2}},
                                                                 report={"out_dir": "out"})), registry)
     history = History(tmp_path / "h.sqlite")
     run = AssessmentRun(config, registry, history=history)
     run.prepare()
+    return run, registry, history
+
+
+def test_publish_writes_records_and_keeps_one_run_id(tmp_path: Path) -> None:
+    run, registry, history = prepared_run(tmp_path)
+    config = run.config
     results = run.run()
     published = run.publish()
     assert published.recorded and published.out_dir == tmp_path / "out"
@@ -71,16 +79,12 @@ def test_tracking_is_read_when_the_checks_have_finished(tmp_path: Path) -> None:
 
     from posture.store.tracking import update_action
 
-    registry = fake_registry()
-    config = open_config(write_config(tmp_path, minimal_config(checks={"finds": {"count": 2}},
-                                                                report={"out_dir": "out"})), registry)
-    history = History(tmp_path / "h.sqlite")
-    first = AssessmentRun(config, registry, history=history)
-    first.prepare()
-    action = first.run().plan.actions[0].id
-    run = AssessmentRun(config, registry, history=history)
-    run.prepare()
-    update_action(history, config.identity, action, {"owner": "Dana"}, "consultant", datetime.now(UTC))
+    first, _, history = prepared_run(tmp_path)
+    plan = first.run().plan
+    assert plan is not None and plan.actions
+    action = plan.actions[0].id
+    run, _, _ = prepared_run(tmp_path)
+    update_action(history, run.config.identity, action, {"owner": "Dana"}, "consultant", datetime.now(UTC))
     results = run.run()
     assert results.tracking is not None and results.tracking.actions[action].state.owner == "Dana"
     assert run.tracking is not None and run.tracking_note == ""
