@@ -122,10 +122,7 @@ class AssessmentRun:
         self.config = config
         self.history = history
         self.previous, self.history_note = previous if previous is not None else last_run(history, config)
-        # Tracking is read when the checks have finished (what people recorded meanwhile counts too), not
-        # before: nmap starts sooner.
-        self.tracking: Tracking | None = None
-        self.tracking_note = ""
+        self.tracking, self.tracking_note = load_tracking(history, config)
         from posture.runner import Runner
 
         self.runner = Runner(config, registry, only=only, previous=self.previous, secrets=secrets, now=now)
@@ -152,7 +149,6 @@ class AssessmentRun:
                 threading.Thread(target=_warm_up, args=(self.config.report.formats,), name="posture-warm-up",
                                  daemon=True).start()
             if isinstance(event, RunFinished):
-                self.tracking, self.tracking_note = load_tracking(self.history, self.config)
                 event = RunFinished(finish(event.assessment, self.previous, self.tracking,
                                            self.config.report.staff_owners))
                 self.results = event.assessment
@@ -232,7 +228,7 @@ def _warm_up(formats: Iterable[str]) -> None:
     from posture.writers import writer
 
     try:
-        for module in ("posture.drift", "posture.planner", "posture.store.tracking"):  # what finishing imports
+        for module in ("posture.drift", "posture.planner"):  # what finish() imports
             importlib.import_module(module)
         load_catalogue()
         rule_table()

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from posture.assess import AssessmentRun, open_config
 from posture.history import History
-from posture.registry import Registry
 from posture.testing import minimal_config, write_config
 from tests.fakes import fake_registry
 
@@ -20,20 +19,13 @@ def posture(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           timeout=120)
 
 
-def prepared_run(tmp_path: Path) -> tuple[AssessmentRun, Registry, History]:
-    """A prepared run of a config whose fake check finds two problems, with a history in tmp_path."""
+def test_publish_writes_records_and_keeps_one_run_id(tmp_path: Path) -> None:
     registry = fake_registry()
     config = open_config(write_config(tmp_path, minimal_config(checks={"finds": {"count": 2}},
                                                                 report={"out_dir": "out"})), registry)
     history = History(tmp_path / "h.sqlite")
     run = AssessmentRun(config, registry, history=history)
     run.prepare()
-    return run, registry, history
-
-
-def test_publish_writes_records_and_keeps_one_run_id(tmp_path: Path) -> None:
-    run, registry, history = prepared_run(tmp_path)
-    config = run.config
     results = run.run()
     published = run.publish()
     assert published.recorded and published.out_dir == tmp_path / "out"
@@ -70,21 +62,3 @@ def test_init_and_the_tui_write_the_same_starter(tmp_path: Path) -> None:
     assert create_starter_config(tmp_path / "b.yaml").read_text() == (tmp_path / "a.yaml").read_text() == starter_text()
     again = posture("init", "a.yaml", cwd=tmp_path)
     assert again.returncode == 2 and "already exists; not overwriting it" in again.stderr
-
-
-def test_tracking_is_read_when_the_checks_have_finished(tmp_path: Path) -> None:
-    # Read at the end, not when the run is set up (nmap starts sooner): an owner recorded while the checks
-    # ran is in this run's plan.
-    from datetime import UTC, datetime
-
-    from posture.store.tracking import update_action
-
-    first, _, history = prepared_run(tmp_path)
-    plan = first.run().plan
-    assert plan is not None and plan.actions
-    action = plan.actions[0].id
-    run, _, _ = prepared_run(tmp_path)
-    update_action(history, run.config.identity, action, {"owner": "Dana"}, "consultant", datetime.now(UTC))
-    results = run.run()
-    assert results.tracking is not None and results.tracking.actions[action].state.owner == "Dana"
-    assert run.tracking is not None and run.tracking_note == ""
