@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -69,12 +70,33 @@ class SQLiteStore(Store):
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(f"history database {self.path}: {exc}") from None
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
+            self._use_wal(conn)
         except sqlite3.Error as exc:
             conn.close()
             raise OutputError(f"history database {self.path}: {exc}") from None
         return conn
+
+    def _use_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch a new file to WAL (the mode is kept in the file, so this runs once per database).
+
+        SQLite answers "database is locked" at once, without its busy handler, when two connections convert
+        the same file at the same moment (two cron runs on a fresh history): wait and try again until the
+        timeout, as the busy handler would.
+        """
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+            return
+        deadline = time.monotonic() + self.timeout_s
+        pause = 0.005
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")  # a file system without WAL keeps its mode, no error
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.2)
 
     def _version(self, conn: sqlite3.Connection) -> int:
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'").fetchall():

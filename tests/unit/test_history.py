@@ -8,11 +8,12 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 
-from posture.errors import InputError
+from posture.errors import InputError, OutputError
 from posture.history import History, default_db_path
 from posture.results import to_dict
 from tests.reports import sample
@@ -68,6 +69,32 @@ def test_default_path_follows_posture_db_then_the_user_data_dir(monkeypatch: pyt
     assert default_db_path().name == "history.sqlite" and "posture" in str(default_db_path())
 
 
+def test_runs_opening_a_new_history_at_the_same_moment_all_get_in(tmp_path: Path) -> None:
+    """Cron runs that start together on a fresh history: SQLite refuses one of two simultaneous switches to
+    WAL at once, without waiting; each run must wait its turn instead of failing with "database is locked"."""
+    writers = 6
+    for attempt in range(25):
+        db = tmp_path / f"h{attempt}.sqlite"
+        start = threading.Barrier(writers)
+        failures: list[str] = []
+
+        def open_at_once(db: Path = db, start: threading.Barrier = start, failures: list[str] = failures) -> None:
+            start.wait()
+            try:
+                History(db).runs()
+            except OutputError as exc:
+                failures.append(str(exc))
+
+        threads = [threading.Thread(target=open_at_once) for _ in range(writers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
 WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
@@ -93,14 +120,20 @@ def test_two_processes_recording_at_once_corrupt_nothing(tmp_path: Path) -> None
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), name, str(per_process)], cwd=root,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for name in ("a", "b")]
-    for proc in procs:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-    for proc in procs:
-        assert proc.stdin is not None
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
+    try:
+        for proc in procs:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        outcomes = [proc.communicate(timeout=120) for proc in procs]
+    finally:  # a failed assertion must not leave a writer running into the next test
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    for proc, (out, err) in zip(procs, outcomes, strict=True):
         assert proc.returncode == 0, err
         assert out.strip() == "done"
     history = History(db)
