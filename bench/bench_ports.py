@@ -24,9 +24,8 @@ from typing import Any
 
 import checks.ports.scanner as scanner_module  # the check reads run_pass from here when it scans
 from checks.ports import PortsCheck
-from checks.ports.profiles import TablePorts, nmap_passes
+from checks.ports.profiles import nmap_passes, table_ports
 from checks.ports.scanner import find_nmap, running_as_root
-from checks.ports.services import load_services
 from posture.catalogue import load_catalogue
 from posture.config import Config
 from posture.registry import Registry
@@ -71,8 +70,7 @@ def overhead(profile: str, rounds: int, folder: Path) -> dict[str, Any]:
     """Paired runs, alternating which goes first; the ratio is the median of the per-pair ratios."""
     addresses = [*LAYOUT, *QUIET]
     config = make_config(folder, [{"address": a} for a in addresses], {"profile": profile})
-    services = load_services()
-    table = TablePorts(*services.scan_ports, services.scripts)  # exactly what the check runs
+    table = table_ports()  # exactly what the check runs
     [tcp] = nmap_passes(profile, ports=None, root=running_as_root(), table=table)
     stdin = "".join(f"{a}\n" for a in addresses)
     bare = [find_nmap(), *tcp.args, "-oX", str(folder / "bare.xml"), "-iL", "-"]

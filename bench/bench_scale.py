@@ -163,15 +163,12 @@ def scan_vs_nmap(pairs: int = 5) -> Figure:
     with the same arguments and the same address list; paired runs, alternating which goes first."""
     import yaml
 
-    from checks.ports.profiles import TablePorts, nmap_passes
+    from checks.ports.profiles import nmap_passes, table_ports
     from checks.ports.scanner import find_nmap, running_as_root
-    from checks.ports.services import load_services
     from posture.testing import minimal_config
 
     # Exactly what the check runs: nmap's top 100 plus the service table's ports, and its exposure scripts.
-    services = load_services()
-    [tcp] = nmap_passes("quick", ports=None, root=running_as_root(),
-                        table=TablePorts(*services.scan_ports, services.scripts))
+    [tcp] = nmap_passes("quick", ports=None, root=running_as_root(), table=table_ports())
     addresses = [str(a) for a in ipaddress.ip_network(SCAN_NETWORK).hosts()]
     with tempfile.TemporaryDirectory(prefix="bench-scan24-") as tmp, listeners() as count:
         folder = Path(tmp)

@@ -143,11 +143,10 @@ class AssessmentRun:
 
         warming = False
         for event in self.runner.events():
-            # Not at CheckStarted: the warm-up would hold the interpreter while a check starts its tool.
             if not warming and isinstance(event, (CheckProgress, CheckFinished)):
                 warming = True
-                threading.Thread(target=_warm_up, args=(self.config.report.formats,), name="posture-warm-up",
-                                 daemon=True).start()
+                threading.Thread(target=_warm_up, args=(self.config.report.formats, self.runner.tool_started),
+                                 name="posture-warm-up", daemon=True).start()
             if isinstance(event, RunFinished):
                 event = RunFinished(finish(event.assessment, self.previous, self.tracking,
                                            self.config.report.staff_owners))
@@ -218,10 +217,19 @@ def write_reports(results: Results, out_dir: Path, formats: Iterable[str], audie
     return written
 
 
-def _warm_up(formats: Iterable[str]) -> None:
+WARM_UP_WAIT_S = 0.5
+
+
+def _warm_up(formats: Iterable[str], tool_started: threading.Event) -> None:
     """Read the data and import the writers that the plan and the reports need, while the checks run: a
-    scan waits on nmap or restic most of the time, so the run's tail after the last check gets shorter."""
+    scan waits on nmap or restic most of the time, so the run's tail after the last check gets shorter.
+
+    It waits until a check's tool is running: started earlier, it held the interpreter while the ports check
+    was still working out nmap's arguments, and nmap started ~50 ms later. A run whose checks start no tool
+    warms up after a short wait all the same."""
     import importlib
+
+    tool_started.wait(WARM_UP_WAIT_S)
 
     from posture.catalogue import load_catalogue
     from posture.notify_rules import rule_table

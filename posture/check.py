@@ -155,6 +155,9 @@ class CheckContext(Generic[OptionsT]):
     # What the staff edition shows of this check: only what the check puts here (see StaffSection).
     staff: StaffSection | None = None
     check_id: str = ""
+    # Set once a check's tool (nmap, restic, borg) is running: the core then warms up for the run's end
+    # while the tool works, instead of competing with the check that is still starting it.
+    tool_started: threading.Event = field(default_factory=threading.Event, repr=False)
     _scope: Scope | None = field(default=None, repr=False)
 
     def cancelled(self) -> bool:
@@ -240,6 +243,7 @@ class CheckContext(Generic[OptionsT]):
         except OSError as exc:
             raise CheckFailed(f"{tool} could not start: {exc.strerror}") from None
         signals.track_child(proc.pid)  # a signal to posture stops this group too
+        self.tool_started.set()
         try:
             return self._wait(proc, tool, timeout_s, input_text, args)
         finally:

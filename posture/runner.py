@@ -87,6 +87,7 @@ class Runner:
         self.now = now or datetime.now(UTC)
         self.skipped = [c for c in config.enabled_checks if only is not None and c not in only]
         prev_run = _previous_run(previous)
+        self.tool_started = threading.Event()  # one for the run: any check's tool counts
         self._jobs: dict[str, _Job] = {}
         for check_id in config.enabled_checks:
             if check_id in self.skipped:
@@ -95,6 +96,7 @@ class Runner:
             ctx: CheckContext[Any] = CheckContext(
                 config=config, options=config.options(check_id), now=self.now,
                 previous=prev_run, secrets=secrets or Secrets(), check_id=check_id,
+                tool_started=self.tool_started,
             )
             self._jobs[check_id] = _Job(check_id, check_cls(), ctx, check_cls.meta.timeout_s)
         self._titles = {c: registry.require(c).meta.title for c in config.enabled_checks}

@@ -42,9 +42,10 @@ def registry() -> Registry:
 
 @pytest.fixture(autouse=True)
 def _isolated_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Never touch the user's real history database from a test."""
+    """Never touch the user's real history database (or cache) from a test."""
     db = tmp_path_factory.mktemp("history") / "history.sqlite"
     monkeypatch.setenv("POSTURE_DB", str(db))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(db.parent / "cache"))  # nor the user's cache folder
     return db
 
 

@@ -8,6 +8,7 @@ run:     resolve hostnames and apply exclusions, scan what is left with the real
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -128,15 +129,12 @@ class PortsCheck(Check[PortsOptions]):
                 "a range that did not reply), so no port was judged")
 
     def _live(self, ctx: CheckContext, options: PortsOptions, resolved: ResolvedScope) -> list[PassResult]:
-        from checks.ports.profiles import DEFAULT_TIMEOUT_S, TablePorts, nmap_passes
+        from checks.ports.profiles import DEFAULT_TIMEOUT_S, nmap_passes, table_ports
         from checks.ports.scanner import find_nmap, run_pass, running_as_root
-        from checks.ports.services import load_services
 
         nmap = find_nmap()
         root = running_as_root()
-        services = load_services()
-        tcp, udp = services.scan_ports
-        table = TablePorts(tcp, udp, services.scripts)
+        table = table_ports()  # the table itself is loaded while nmap runs (_load_judging)
         families: dict[int, list[IPAddress]] = {}
         for address in resolved.addresses:
             families.setdefault(address.version, []).append(address)
@@ -175,7 +173,7 @@ class PortsCheck(Check[PortsOptions]):
             "udp": "; ".join(r.nmap_pass.ports_text for r in results if r.nmap_pass.uses_udp) or
                    "not scanned: UDP needs root (raw sockets)",
             "ports_scanned": [r.nmap_pass.ports_text for r in results],
-            "scripts": list(services.scripts) if any("--script" in r.nmap_pass.args for r in results) else [],
+            "scripts": list(table.scripts) if any("--script" in r.nmap_pass.args for r in results) else [],
             "addresses_scanned": len(addresses_all),
             "scanned": addresses_all if len(addresses_all) <= _LISTED_ADDRESSES else "too many to list",
             "nmap_warnings": [w for r in results for w in r.warnings][:20],
@@ -189,3 +187,7 @@ def _load_judging() -> None:
     import checks.ports.judge
     import checks.ports.nmapxml
     import checks.ports.views  # noqa: F401
+    from checks.ports.services import load_services
+
+    with contextlib.suppress(Exception):  # only a head start: judging loads it again and reports the problem
+        load_services()

@@ -30,7 +30,9 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from checks.ports import scanlists
 from posture.api import CheckFailed
 
 PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -137,15 +139,39 @@ def top_tcp_ports(count: int, nmap: str | None = None) -> list[int]:
     if path is None:
         raise CheckFailed("cannot find nmap's nmap-services file (needed for the profile's top-ports list); "
                           "reinstall nmap or set NMAPDIR")
-    # One regex pass over the 1 MB file (a Python loop over its 27,000 lines took 47 ms, all before nmap
-    # could start).
+    data = path.read_bytes()
+    return scanlists.remembered(f"top_tcp_{count}", scanlists.digest(data),
+                                lambda: rank_top_tcp(data.decode("utf-8", "replace"), count), scanlists.valid_ports)
+
+
+def rank_top_tcp(services: str, count: int) -> list[int]:
+    """The `count` TCP ports of an nmap-services text with the highest frequency (a tie: the lower port)."""
+    # One regex pass over the 1 MB file (a Python loop over its 27,000 lines took 47 ms).
     ranked: list[tuple[float, int]] = []
-    for port, frequency in _TCP_LINE.findall("\n" + path.read_text(encoding="utf-8", errors="replace")):
+    for port, frequency in _TCP_LINE.findall("\n" + services):
         try:
             ranked.append((-float(frequency), int(port)))
         except ValueError:
             continue
     return sorted(port for _, port in heapq.nsmallest(count, ranked))
+
+
+def table_ports() -> TablePorts:
+    """What the service-risk table adds to every scan: its ports and its exposure scripts."""
+
+    def work_out() -> dict[str, list[Any]]:
+        from checks.ports.services import load_services
+
+        table = load_services()
+        tcp, udp = table.scan_ports
+        return {"tcp": sorted(tcp), "udp": sorted(udp), "scripts": list(table.scripts)}
+
+    def valid(value: Any) -> bool:
+        return (isinstance(value, dict) and scanlists.valid_ports(value.get("tcp"))
+                and scanlists.valid_ports(value.get("udp")) and scanlists.valid_scripts(value.get("scripts")))
+
+    lists = scanlists.remembered("service_table", scanlists.services_yaml_digest(), work_out, valid)
+    return TablePorts(frozenset(lists["tcp"]), frozenset(lists["udp"]), tuple(lists["scripts"]))
 
 
 def nmap_services_path(nmap: str | None = None) -> Path | None:

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+import posture.assess as assess_module
+import posture.catalogue as catalogue_module
 from posture.assess import AssessmentRun
+from posture.check import Check, CheckContext, CheckMeta
 from posture.config import load_config
 from posture.errors import ConfigError
-from posture.models import CheckStatus, Status
+from posture.models import CheckStatus, Finding, Status
 from posture.runner import CheckFinished, CheckProgress, CheckStarted, RunFinished, Runner, RunStarted
 from posture.testing import minimal_config, write_config
 from tests.fakes import barrier_checks, fake_registry
@@ -110,3 +115,40 @@ def test_drift_compares_with_the_last_complete_run_not_a_partial_one(tmp_path: P
     again = AssessmentRun(config, registry, history=history).run()
     assert again.drift is not None and again.drift.new == ()
     assert any(fid.startswith("finds-") for fid in again.drift.unchanged)
+
+
+class RunsATool(Check):
+    meta = CheckMeta(id="runstool", title="Fake runstool", description="for tests",
+                     weaknesses=("exposed-entry-point",))
+
+    def run(self, ctx: CheckContext) -> list[Finding]:
+        assert not ctx.tool_started.is_set()
+        ctx.run_command([sys.executable, "-c", "pass"], timeout_s=60)
+        return []
+
+
+def test_a_check_s_tool_starting_is_seen_by_the_whole_run(tmp_path: Path) -> None:
+    config, registry = _config(tmp_path, {"runstool": {}, "finds": {}}, fake_registry(RunsATool))
+    runner = Runner(config, registry)
+    runner.run()
+    assert runner.tool_started.is_set()
+    (tmp_path / "quiet").mkdir()
+    quiet, registry = _config(tmp_path / "quiet", {"finds": {}})
+    no_tool = Runner(quiet, registry)
+    no_tool.run()
+    assert not no_tool.tool_started.is_set()
+
+
+def test_the_warm_up_waits_for_a_tool_to_be_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started earlier, it held the interpreter while the ports check was still working out nmap's arguments."""
+    monkeypatch.setattr(assess_module, "WARM_UP_WAIT_S", 60.0)
+    began = threading.Event()
+    monkeypatch.setattr(catalogue_module, "load_catalogue", lambda: began.set())
+    tool_started = threading.Event()
+    warm_up = threading.Thread(target=assess_module._warm_up, args=((), tool_started), daemon=True)
+    warm_up.start()
+    assert not began.wait(0.3)  # nothing done while the tool is still being started
+    tool_started.set()
+    assert began.wait(30)
+    warm_up.join(30)
+    assert not warm_up.is_alive()

@@ -20,6 +20,7 @@ def test_the_list_is_the_one_nmap_itself_scans(count: int) -> None:
     chosen = re.search(r'<scaninfo type="connect" protocol="tcp" numservices="(\d+)" services="([^"]+)"', xml)
     assert chosen is not None and int(chosen.group(1)) == count
     assert _ranges(top_tcp_ports(count)) == chosen.group(2)
+    assert _ranges(top_tcp_ports(count)) == chosen.group(2)  # the second time from the cache
 
 
 def test_comment_udp_and_unreadable_lines_are_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
