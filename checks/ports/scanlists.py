@@ -70,7 +70,10 @@ def valid_scripts(value: Any) -> bool:
 
 
 def _owned_by_me(st: os.stat_result) -> bool:
-    return st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is None:  # Windows: the per-user cache folder is the user's by its access list
+        return True
+    return st.st_uid == geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _read(path: Path) -> dict[str, Any]:
