@@ -18,9 +18,10 @@ from typing import Any
 def _child_first_screen(config: str, db: str) -> None:
     """In the child: build the real app as `posture tui` does and stop at the overview's first paint; print the
     wall time."""
-    from posture.startup import pause_collector
+    from posture.startup import pause_collector, skip_pydantic_plugins
 
     pause_collector()  # as the `posture` command does first
+    skip_pydantic_plugins()
     from posture.registry import default_registry
     from posture.tui.app import make_app
     from posture.tui.screens.overview import OverviewScreen

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from posture import __version__
 from posture.errors import ExitCode, PostureError, UsageError
 from posture.logsetup import add_global_options, configure_logging
-from posture.startup import pause_collector, resume_collector
+from posture.startup import pause_collector, resume_collector, skip_pydantic_plugins
 
 if TYPE_CHECKING:
     from posture.models import Assessment
@@ -107,6 +107,7 @@ def run() -> NoReturn:
     every thread is a daemon, and the exit handlers (logging, temporary files) run first. Tests call main().
     """
     pause_collector()  # until the command has started (posture.startup says when, and why)
+    skip_pydantic_plugins()
     code = main()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):

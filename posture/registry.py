@@ -14,12 +14,11 @@ import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 
 from pydantic import BaseModel
 
 from posture.check import Check
-from posture.entrypoints import load
+from posture.entrypoints import installed, load
 from posture.errors import PostureError
 
 ENTRY_POINT_GROUP = "posture.checks"
@@ -124,6 +123,6 @@ class Registry:
 def default_registry(known_weaknesses: Iterable[str] | None = None) -> Registry:
     """Every check installed through the entry-point group, built-in or third party (none imported yet)."""
     registry = Registry(known_weaknesses=None if known_weaknesses is None else frozenset(known_weaknesses))
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    for ep in sorted(installed(ENTRY_POINT_GROUP), key=lambda e: e.name):
         registry.add_entry(ep.name, functools.partial(load, ep), ep.value, always=ALWAYS in ep.extras)
     return registry

@@ -8,11 +8,20 @@ read and the checks are about to read their evidence; for the TUI: until its fir
 start-up built (modules, classes, validators: alive for the whole process) is frozen, so no later collection
 walks it again, and the collector runs as usual. Only a pause that `pause_collector` made is undone: a test
 that calls posture.cli.main() keeps its own collector as it is.
+
+The command also tells pydantic to look for no plugins of its own (pydantic's observability hooks, which
+posture does not use): finding out reads every installed package's metadata once more, ~10 ms before a
+scan's nmap or the TUI's first screen. PYDANTIC_DISABLE_PLUGINS set in the environment is left as it is.
 """
 
 from __future__ import annotations
 
 import gc
+import os
+
+
+def skip_pydantic_plugins() -> None:
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 _paused = False
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from posture.entrypoints import load
+from posture.entrypoints import installed, load
 from posture.errors import UsageError
 from posture.models import Assessment
 from posture.redact import redact
@@ -39,12 +38,12 @@ class Writer(Protocol):
 
 def formats() -> tuple[str, ...]:
     """The installed formats, from entry-point metadata alone (no writer module is imported)."""
-    return tuple(sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}))
+    return tuple(sorted({ep.name for ep in installed(ENTRY_POINT_GROUP)}))
 
 
 @functools.cache
 def writer(fmt: str) -> Writer:
-    found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == fmt]
+    found = [ep for ep in installed(ENTRY_POINT_GROUP) if ep.name == fmt]
     if not found:
         raise UsageError(f"unknown report format {fmt!r}; choose from {', '.join(formats())}")
     loaded = load(found[0])

@@ -72,3 +72,40 @@ def test_a_third_party_check_installs_with_one_module_and_one_entry_point(tmp_pa
                            "--no-history", "--format", "json"], capture_output=True, text=True, env=env)
     assert scan.returncode == 0, scan.stderr
     assert "Printer admin page has the default password" in (tmp_path / "o/posture-results.json").read_text()
+
+
+def test_the_checks_and_the_report_formats_come_from_one_read_of_the_metadata(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    import posture.entrypoints as entrypoints_module
+    from posture.registry import default_registry
+    from posture.writers import formats
+
+    reads: list[object] = []
+
+    def counted() -> object:
+        reads.append(1)
+        return importlib.metadata.entry_points()
+
+    monkeypatch.setattr(entrypoints_module, "entry_points", counted)
+    entrypoints_module._every_group.cache_clear()
+    try:
+        registry = default_registry()
+        assert {"ports", "password_policy", "backups", "training", "readiness"} <= set(registry.ids())
+        assert {"markdown", "html", "json"} <= set(formats())
+        assert {ep.name for ep in entrypoints_module.installed("posture.reports")} == set(formats())
+        assert len(reads) == 1
+    finally:
+        entrypoints_module._every_group.cache_clear()
+
+
+def test_the_command_skips_pydantic_s_plugin_search_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    from posture.startup import skip_pydantic_plugins
+
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    skip_pydantic_plugins()
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")  # someone wants pydantic's plugins: left as set
+    skip_pydantic_plugins()
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == ""
