@@ -32,10 +32,15 @@ FORMAT = 1
 _SCRIPT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 
 
-def cache_file() -> Path:
+def cache_file() -> Path | None:
+    """The cache's path; None when the user has no home folder to hold it (then nothing is remembered)."""
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("posture", appauthor=False)) / "nmap-scan-lists.json"
+    try:
+        folder = Path(user_cache_dir("posture", appauthor=False))
+    except (RuntimeError, KeyError):  # platformdirs: "could not determine the home directory"
+        return None
+    return folder / "nmap-scan-lists.json" if folder.is_absolute() else None
 
 
 def digest(data: bytes) -> str:
@@ -51,6 +56,8 @@ def remembered(section: str, key: str, work_out: Callable[[], Any], valid: Calla
 
     Never fails because of the cache: an unusable one is ignored (and replaced when it can be)."""
     path = cache_file()
+    if path is None:
+        return work_out()
     document = _read(path)
     entry = document.get(section)
     if isinstance(entry, dict) and entry.get("key") == key and valid(entry.get("value")):

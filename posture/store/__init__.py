@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from posture.errors import UsageError
 from posture.store.base import DEFAULT_SCHEDULE_DAYS, RunSummary, Store
 from posture.store.dsn import is_postgres, redact
 
@@ -27,7 +28,12 @@ def default_target() -> str:
         return env
     from platformdirs import user_data_dir
 
-    return str(Path(user_data_dir("posture", appauthor=False)) / "history.sqlite")
+    try:
+        folder = Path(user_data_dir("posture", appauthor=False))
+    except (RuntimeError, KeyError):  # platformdirs: "could not determine the home directory"
+        raise UsageError("no home folder to keep the history in (HOME is unset and this user has none); "
+                         "set POSTURE_DB or pass --db, or --no-history") from None
+    return str(folder / "history.sqlite")
 
 
 def open_store(target: str | Path | None = None, *, timeout_s: float = 30.0) -> Store:

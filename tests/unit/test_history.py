@@ -143,3 +143,20 @@ def test_two_processes_recording_at_once_corrupt_nothing(tmp_path: Path) -> None
         assert history.get(run.id).run_id == run.id
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_no_home_folder_for_the_history_is_a_one_line_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A service account without a home (no HOME, no passwd entry): say what to set, no traceback."""
+    from posture.cli import main
+
+    for name in ("POSTURE_DB", "HOME", "XDG_DATA_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)
+    config = Path(__file__).resolve().parents[2] / "sample_configs" / "demo.yaml"
+    code = main(["scan", str(config), "--only", "training", "--out", str(tmp_path / "out"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no home folder to keep the history in" in err and "POSTURE_DB" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()

@@ -15,6 +15,12 @@ from checks.ports.profiles import table_ports, top_tcp_ports
 from checks.ports.services import load_services
 
 
+def cache_path() -> Path:
+    path = scanlists.cache_file()
+    assert path is not None
+    return path
+
+
 class Counting:
     def __init__(self, value: Any) -> None:
         self.value, self.calls = value, 0
@@ -29,7 +35,7 @@ def test_worked_out_once_then_read_back_from_an_owner_only_file() -> None:
     assert scanlists.remembered("top", "key-1", work_out, scanlists.valid_ports) == [22, 80]
     assert scanlists.remembered("top", "key-1", work_out, scanlists.valid_ports) == [22, 80]
     assert work_out.calls == 1
-    path = scanlists.cache_file()
+    path = cache_path()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert json.loads(path.read_text(encoding="utf-8"))["top"] == {"key": "key-1", "value": [22, 80]}
 
@@ -53,7 +59,7 @@ def test_another_key_works_it_out_again_and_keeps_the_other_sections() -> None:
     json.dumps([1, 2]),
 ])
 def test_a_damaged_or_odd_cache_is_ignored_and_replaced(stored: str) -> None:
-    path = scanlists.cache_file()
+    path = cache_path()
     path.parent.mkdir(mode=0o700, parents=True)
     path.write_text(stored, encoding="utf-8")
     path.chmod(0o600)
@@ -70,7 +76,7 @@ def test_script_names_read_back_are_bare_names(script: str) -> None:
 
 
 def test_a_cache_others_could_have_written_is_not_trusted() -> None:
-    path = scanlists.cache_file()
+    path = cache_path()
     path.parent.mkdir(mode=0o700, parents=True)
     path.write_text(json.dumps({"format": 1, "top": {"key": "k", "value": [4444]}}), encoding="utf-8")
     path.chmod(0o666)
@@ -98,7 +104,7 @@ def test_the_table_lists_are_the_table_s_from_the_cache_too() -> None:
     for _ in range(2):  # worked out, then read back
         lists = table_ports()
         assert (lists.tcp, lists.udp, lists.scripts) == (tcp, udp, table.scripts)
-    assert "service_table" in json.loads(scanlists.cache_file().read_text(encoding="utf-8"))
+    assert "service_table" in json.loads(cache_path().read_text(encoding="utf-8"))
 
 
 def test_a_changed_nmap_services_file_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,3 +116,14 @@ def test_a_changed_nmap_services_file_is_read_again(tmp_path: Path, monkeypatch:
     services.write_text("http\t80/tcp\t0.5\nssh\t22/tcp\t0.1\ntelnet\t23/tcp\t0.3\n", encoding="utf-8")
     os.utime(services, (1, 1))  # the contents decide, not the time stamp
     assert top_tcp_ports(2) == [23, 80]
+
+
+def test_without_a_home_folder_nothing_is_remembered_and_nothing_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # what an unset home leaves: not a place to write
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)
+    assert scanlists.cache_file() is None
+    work_out = Counting([22])
+    assert scanlists.remembered("top", "k", work_out, scanlists.valid_ports) == [22]
+    assert list(tmp_path.iterdir()) == []
