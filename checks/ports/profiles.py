@@ -140,7 +140,7 @@ def top_tcp_ports(count: int, nmap: str | None = None) -> list[int]:
         raise CheckFailed("cannot find nmap's nmap-services file (needed for the profile's top-ports list); "
                           "reinstall nmap or set NMAPDIR")
     data = path.read_bytes()
-    return scanlists.remembered(f"top_tcp_{count}", scanlists.digest(data),
+    return scanlists.remembered(f"top_tcp_{count}", scanlists.digest(data, scanlists.own_file("profiles.py")),
                                 lambda: rank_top_tcp(data.decode("utf-8", "replace"), count), scanlists.valid_ports)
 
 
@@ -170,7 +170,8 @@ def table_ports() -> TablePorts:
         return (isinstance(value, dict) and scanlists.valid_ports(value.get("tcp"))
                 and scanlists.valid_ports(value.get("udp")) and scanlists.valid_scripts(value.get("scripts")))
 
-    lists = scanlists.remembered("service_table", scanlists.services_yaml_digest(), work_out, valid)
+    key = scanlists.digest(*map(scanlists.own_file, ("services.yaml", "services.py", "profiles.py")))
+    lists = scanlists.remembered("service_table", key, work_out, valid)
     return TablePorts(frozenset(lists["tcp"]), frozenset(lists["udp"]), tuple(lists["scripts"]))
 
 

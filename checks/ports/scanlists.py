@@ -3,8 +3,8 @@
 Working them out reads nmap's 1 MB nmap-services file (its top-N list) and the service-risk table with the
 catalogue it refers to: ~60 ms of every scan, all of it before nmap can start. They change only when nmap
 or posture is upgraded, so the lists are kept in the user's cache folder under a digest of the bytes they
-were worked out from; a changed file, a missing or unreadable cache, or one that anyone but its owner could
-have written, means working them out again.
+were worked out from (the data files and the modules that read them); a changed file, a missing or
+unreadable cache, or one that anyone but its owner could have written, means working them out again.
 
 What is read back is checked before nmap sees it: ports are numbers 1-65535 and script names are bare
 names, so a tampered cache can neither point nmap at a script file nor scan anything the config did not
@@ -43,12 +43,21 @@ def cache_file() -> Path | None:
     return folder / "nmap-scan-lists.json" if folder.is_absolute() else None
 
 
-def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+def digest(*parts: bytes) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.hexdigest()
 
 
-def services_yaml_digest() -> str:
-    return digest(resources.files("checks.ports").joinpath("services.yaml").read_bytes())
+def own_file(name: str) -> bytes:
+    """One of this package's files (data, or the code that works a list out: a fixed upgrade must not be
+    served the lists its predecessor worked out); empty when the installation does not ship it."""
+    try:
+        return resources.files("checks.ports").joinpath(name).read_bytes()
+    except OSError:
+        return b""
 
 
 def remembered(section: str, key: str, work_out: Callable[[], Any], valid: Callable[[Any], bool]) -> Any:

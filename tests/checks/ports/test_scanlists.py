@@ -127,3 +127,21 @@ def test_without_a_home_folder_nothing_is_remembered_and_nothing_written(
     work_out = Counting([22])
     assert scanlists.remembered("top", "k", work_out, scanlists.valid_ports) == [22]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_new_version_of_the_code_that_works_the_lists_out_works_them_out_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import checks.ports.profiles as profiles
+
+    (tmp_path / "nmap-services").write_text("http\t80/tcp\t0.5\nssh\t22/tcp\t0.4\n", encoding="utf-8")
+    monkeypatch.setenv("NMAPDIR", str(tmp_path))
+    ranked: list[int] = []
+    rank = profiles.rank_top_tcp
+    monkeypatch.setattr(profiles, "rank_top_tcp", lambda text, count: ranked.append(count) or rank(text, count))
+    top_tcp_ports(1)
+    top_tcp_ports(1)
+    assert ranked == [1]
+    own_file = scanlists.own_file
+    monkeypatch.setattr(scanlists, "own_file", lambda name: own_file(name) + b"# fixed\n")
+    top_tcp_ports(1)
+    assert ranked == [1, 1]
