@@ -164,28 +164,105 @@ T = TypeVar("T")
 
 def redact_tree(obj: T) -> T:
     """A copy of `obj` (dataclasses, tuples, lists, dicts, strings) with every string redacted."""
-    result: T = _walk(obj)
+    pattern = _known_pattern  # one snapshot for the whole walk
+    known = pattern.search if pattern is not None else None
+    result: T = _walk(obj, known) if _may_hold(obj, known) else obj
     return result
 
 
-def _walk(obj: Any) -> Any:
-    # What holds nothing to mask comes back as the very same object: a 64k-host scan's findings are not
-    # rebuilt one `dataclasses.replace` at a time when (as almost always) no secret is in them.
+# What holds nothing to mask comes back as the very same object: a 64k-host scan's findings are not rebuilt,
+# nor even walked string by string, when (as almost always) no secret is in them. `_may_hold` looks at all
+# the strings of an object at once, joined with "\0" at C speed (100,000 findings, side by side: 2.2 s
+# string by string, 0.7 s this way); only what it flags is walked and rebuilt by `_walk`. It cannot miss a
+# string `redact` would change, since every string is in the joined text whole; a mark or a secret that
+# only the joining makes (across two strings) costs a walk that changes nothing.
+
+
+def _flags(text: str, known: Any) -> bool:
+    """Whether `redact` could change `text` (or a "\0"-joined run of strings): it holds a form's mark or a
+    remembered secret."""
+    return ("@" in text or ("=" in text and _PARAM_VALUE.search(text) is not None)
+            or (known is not None and known(text) is not None))
+
+
+# Per dataclass type: its init fields' names and one C-level getter for all of them.
+_init_fields: dict[type, tuple[tuple[str, ...], Any]] = {}
+
+
+def _fields_of(kind: type, obj: Any) -> tuple[tuple[str, ...], Any] | None:
+    found = _init_fields.get(kind)
+    if found is None:
+        if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+            return None
+        names = tuple(f.name for f in dataclasses.fields(obj) if f.init)
+        getter = (operator.attrgetter(*names) if len(names) > 1  # one name: attrgetter gives no tuple
+                  else lambda o, n=names: tuple(getattr(o, x) for x in n))
+        found = _init_fields.setdefault(kind, (names, getter))
+    return found
+
+
+_SCALARS = (int, float, bool, type(None))
+
+
+def _may_hold(obj: Any, known: Any) -> bool:
+    if isinstance(obj, str):
+        return _flags(obj, known)  # an enum member too: harmless, its value never holds a mark
+    if isinstance(obj, (tuple, list)):
+        return _any_may_hold(obj, known)
+    if isinstance(obj, dict):
+        return _any_may_hold(obj, known) or _any_may_hold(obj.values(), known)
+    fields = _fields_of(type(obj), obj)
+    return fields is not None and _any_may_hold(fields[1](obj), known)
+
+
+def _any_may_hold(items: Any, known: Any) -> bool:
+    """`_may_hold` of each item, the strings among them (and in tuples of strings) looked at in one go."""
+    strings = []
+    for item in items:
+        kind = type(item)
+        if kind is str:
+            strings.append(item)
+        elif kind is tuple:
+            try:
+                strings.append("\0".join(item))
+            except TypeError:  # not all strings (a finding's references)
+                if _any_may_hold(item, known):
+                    return True
+        elif kind in _SCALARS:
+            continue
+        elif isinstance(item, str):
+            strings.append(item)
+        else:
+            fields = _init_fields.get(kind)  # a dataclass seen before: its fields straight away
+            if fields is not None:
+                if _any_may_hold(fields[1](item), known):
+                    return True
+            elif _may_hold(item, known):
+                return True
+    return bool(strings) and _flags("\0".join(strings), known)
+
+
+def _walk(obj: Any, known: Any) -> Any:
     if isinstance(obj, str):
         return redact(obj) if type(obj) is str else obj  # an enum member (Severity...) stays one
     if isinstance(obj, tuple):
-        items = [_walk(item) for item in obj]
+        items = [_walk(item, known) for item in obj]
         return obj if all(map(operator.is_, items, obj)) else tuple(items)
     if isinstance(obj, list):
-        return [_walk(item) for item in obj]
+        return [_walk(item, known) for item in obj]
     if isinstance(obj, dict):
-        return {(_walk(k) if isinstance(k, str) else k): _walk(v) for k, v in obj.items()}
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        changes = {f.name: _walk(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}
-        if all(value is getattr(obj, name) for name, value in changes.items()):
-            return obj
-        return dataclasses.replace(obj, **changes)
-    return obj
+        return {(_walk(k, known) if isinstance(k, str) else k): _walk(v, known) for k, v in obj.items()}
+    fields = _fields_of(type(obj), obj)
+    if fields is None:
+        return obj
+    names, getter = fields
+    values = getter(obj)
+    if not _may_hold(values, known):
+        return obj
+    walked = [_walk(value, known) for value in values]
+    if all(map(operator.is_, walked, values)):
+        return obj
+    return dataclasses.replace(obj, **dict(zip(names, walked, strict=True)))
 
 
 class RedactingStream:
