@@ -224,9 +224,9 @@ def _warm_up(formats: Iterable[str], tool_started: threading.Event) -> None:
     """Read the data and import the writers that the plan and the reports need, while the checks run: a
     scan waits on nmap or restic most of the time, so the run's tail after the last check gets shorter.
 
-    It waits until a check's tool is running: started earlier, it held the interpreter while the ports check
-    was still working out nmap's arguments, and nmap started ~50 ms later. A run whose checks start no tool
-    warms up after a short wait all the same."""
+    It waits until a check's tool is running: started at a check's first progress report, it held the
+    interpreter while the ports check was still working out nmap's arguments. A run whose checks start no
+    tool warms up after a short wait all the same."""
     import importlib
 
     tool_started.wait(WARM_UP_WAIT_S)

@@ -19,11 +19,11 @@ from __future__ import annotations
 import gc
 import os
 
+_paused = False
+
 
 def skip_pydantic_plugins() -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
-_paused = False
 
 
 def pause_collector() -> None:

@@ -100,6 +100,19 @@ def test_the_checks_and_the_report_formats_come_from_one_read_of_the_metadata(
         entrypoints_module._every_group.cache_clear()
 
 
+def test_a_plugin_folder_added_to_the_import_path_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from posture.registry import default_registry
+
+    assert "printers" not in default_registry().ids()  # the metadata has been read once already
+    site = tmp_path / "site"
+    (site / "acme_check-1.0.dist-info").mkdir(parents=True)
+    (site / "acme_check-1.0.dist-info/METADATA").write_text("Metadata-Version: 2.1\nName: acme-check\nVersion: 1.0\n")
+    (site / "acme_check-1.0.dist-info/entry_points.txt").write_text(
+        "[posture.checks]\nprinters = acme_check:PrinterCheck\n")
+    monkeypatch.syspath_prepend(str(site))
+    assert "printers" in default_registry().ids()
+
+
 def test_the_command_skips_pydantic_s_plugin_search_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
     from posture.startup import skip_pydantic_plugins
 
