@@ -80,7 +80,8 @@ def _mask_secret(match: re.Match[str]) -> str:
 def redact_forms(text: str) -> str:
     """`text` with the secret part of every credential-bearing location masked."""
     # Each form needs a mark that a C-speed scan finds: most text (and every HTML attribute, `="`) has none,
-    # and the patterns themselves cost a regex attempt at every position.
+    # and the patterns themselves cost a regex attempt at every position. `_flags` asks the same questions
+    # for redact_tree: a new form's mark goes in both.
     if "@" in text:
         for pattern in _AT_FORMS:
             text = pattern.sub(_mask_secret, text)
