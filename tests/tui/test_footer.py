@@ -1,4 +1,5 @@
-"""The footer is rebuilt only when the keys it shows change, and then shows exactly what Textual's would."""
+"""The footer is rebuilt only when the keys it shows change, and then shows exactly what Textual's would; the
+overview's first frame is complete (footer keys, evidence pane) and is not laid out again for them."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from posture.tui.app import PostureApp
 from posture.tui.screens.overview import OverviewScreen
 from posture.tui.widgets.footer import Footer
 from tests.tui.conftest import drive
-from tests.tui.fakes import write_fake_config
+from tests.tui.fakes import screen_text, write_fake_config
 
 
 def keys_drawn(app: App[Any]) -> list[tuple[str, str, bool]]:
@@ -121,3 +122,52 @@ def test_a_change_in_the_keys_rebuilds_it_as_textuals_own_footer_would() -> None
     assert ("f5", "Save", False) in ours["enabled"]
     assert ("f7", "Clear field", False) in ours["enabled"]
     assert ("f7", "Clear field", False) not in ours["unfocused"] and ("f6", "Close", False) in ours["unfocused"]
+
+
+def test_the_first_frame_already_draws_the_footer_keys_and_the_evidence(
+        app_for: Callable[..., PostureApp], tmp_path: Path, monkeypatch: Any) -> None:
+    """Textual's own footer composes nothing until the screen's first bindings update, after the first frame:
+    the overview first showed an empty footer and was laid out again to add the keys."""
+    built = count_builds(monkeypatch)
+    first: dict[str, Any] = {}
+    display = App._display
+
+    def recorded(self: App[Any], screen: Any, renderable: Any) -> None:
+        if isinstance(screen, OverviewScreen) and not first:
+            first["keys"] = keys_drawn(self)
+            first["text"] = screen_text(self)
+        display(self, screen, renderable)
+
+    monkeypatch.setattr(App, "_display", recorded)
+    app = app_for(write_fake_config(tmp_path, fake_ports={"hosts": ["127.0.0.1"], "ports": [22]}))
+    seen: dict[str, Any] = {}
+
+    async def scenario(pilot: Any) -> None:
+        await pilot.pause()
+        seen["keys"] = keys_drawn(app)
+        seen["text"] = screen_text(app)
+
+    drive(app, scenario)
+    assert first["keys"] and first["keys"] == seen["keys"]
+    assert built == [key for key, _, _ in seen["keys"]]  # built once, in the first frame
+    assert "probes 127.0.0.1" in first["text"]  # the highlighted check's evidence, from the first frame on
+    assert "r Run" in first["text"].replace("  ", " ")
+
+
+def test_moving_along_the_check_list_shows_each_checks_evidence(app_for: Callable[..., PostureApp],
+                                                                 tmp_path: Path) -> None:
+    """The first check's evidence is composed with the screen (its highlight event is skipped, not its
+    successors'): down shows the next check's, up the first one's again."""
+    app = app_for(write_fake_config(tmp_path, fake_ports={"hosts": ["127.0.0.9"]}, fake_broken={}))
+    seen: list[str] = []
+
+    async def scenario(pilot: Any) -> None:
+        for keys in ((), ("down",), ("up",)):
+            await pilot.press(*keys)
+            await pilot.pause()
+            seen.append(screen_text(app))
+
+    drive(app, scenario)
+    assert "probes 127.0.0.9" in seen[0] and "Backup tool (fake) reads:" not in seen[0]
+    assert "Backup tool (fake) reads:" in seen[1] and "probes 127.0.0.9" not in seen[1]
+    assert "probes 127.0.0.9" in seen[2]

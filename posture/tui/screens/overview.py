@@ -77,6 +77,9 @@ class OverviewScreen(Screen[None]):
         self.session = session
         self.path = path
         self.outlines: dict[str, CheckOutline] = {}
+        # The outline the evidence pane shows: the highlight event for the first check, which comes after the
+        # first frame, would otherwise lay the screen out again for the same text.
+        self._evidence_for: CheckOutline | None = None
 
     @property
     def posture_app(self) -> Host:
@@ -96,7 +99,7 @@ class OverviewScreen(Screen[None]):
             if self.outlines:
                 checks.highlighted = 0
             yield checks
-            first = next(iter(self.outlines.values()), None)
+            first = self._evidence_for = next(iter(self.outlines.values()), None)
             yield Static(self._evidence(first) if first else "", id="evidence")
             passwords = Vertical(id="passwords")
             passwords.display = self.session.config is not None and self.session.wants_passwords
@@ -129,7 +132,8 @@ class OverviewScreen(Screen[None]):
 
     def on_selection_list_selection_highlighted(self, event: SelectionList.SelectionHighlighted[str]) -> None:
         outline = self.outlines.get(str(event.selection.value))
-        if outline is not None:
+        if outline is not None and outline is not self._evidence_for:
+            self._evidence_for = outline
             self.query_one("#evidence", Static).update(self._evidence(outline))
 
     @staticmethod

@@ -3,12 +3,17 @@
 Textual's Footer recomposes (a FooterKey widget per key, each styled three times over) whenever the
 screen's bindings are updated: on mount, on every focus move, on every binding check. Most of those leave
 the keys it shows as they were; at the overview's start the footer was built three times for one frame.
+
+It also composes nothing until the screen's first bindings update, which comes after the first frame: the
+first paint showed an empty footer, and building the keys then cost a second layout of the screen before
+it settled (~40 ms of the TUI's first screen). This one draws its keys with the first frame.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
 
@@ -19,6 +24,13 @@ class Footer(TextualFooter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._composed_for: Shown | None = None
+
+    def compose(self) -> ComposeResult:
+        # Textual's compose waits for this flag, set by the first bindings update; the screen's bindings are
+        # already known when the footer is composed inside it.
+        self._bindings_ready = True
+        self._composed_for = self.shown_keys(self.screen)
+        yield from super().compose()
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         # Textual recomposes only under these conditions (widgets/_footer.py); a skipped call must not
@@ -32,11 +44,14 @@ class Footer(TextualFooter):
         super().bindings_changed(screen)
 
     def shown_keys(self, screen: Screen[Any]) -> Shown:
-        """Everything the footer draws from: each active binding's key, label, action, group and whether it
-        is shown, enabled (a disabled key is drawn dim) and its tooltip. (Hidden ones too: the command
-        palette's key is drawn from its hidden binding.)"""
+        """Everything the footer draws from: each shown binding's key, label, action, group and whether it is
+        enabled (a disabled key is drawn dim) and its tooltip, plus the command palette's binding (its key is
+        drawn from a hidden binding). Hidden bindings are left out: focusing a list adds a dozen (up, down,
+        page keys) that change nothing drawn."""
+        palette = screen.app.COMMAND_PALETTE_BINDING
         return tuple(
             (key, binding.key_display, binding.description, binding.action, binding.group, binding.show, enabled,
              tooltip)
             for key, (_node, binding, enabled, tooltip) in screen.active_bindings.items()
+            if binding.show or key == palette
         )
