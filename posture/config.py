@@ -106,7 +106,7 @@ def region_code(written: str) -> str | None:
 class Organization(Strict):
     name: str = Field(min_length=1)
     industry: str = ""
-    sector: Sectors = Field(default_factory=list)
+    sector: Sectors = []
     customer_data: list[CustomerData] = []
     residents: dict[str, int] = Field(
         default_factory=dict,

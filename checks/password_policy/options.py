@@ -130,7 +130,7 @@ class BreachCheck(Strict):
 
 
 class PasswordPolicyOptions(Strict):
-    sources: list[Source] = Field(default_factory=list)
+    sources: list[Source] = []
     mfa: Mfa = Mfa()
     candidate_passwords_file: str | None = Field(
         default=None, description="passwords found on site: one per line, or label<TAB>password")
