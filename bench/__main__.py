@@ -169,6 +169,27 @@ def machine() -> str:
             f"Python {platform.python_version()}; {nmap or 'nmap not found'}; load average {load}")
 
 
+REFERENCE_ROUNDS = 9
+
+
+def reference_job_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python job (tuples, dicts and strings, the stuff of the checks and the
+    reports), best of nine: this machine's speed at the moment. A shared machine's speed swings by the hour
+    (the same code's roster figure took 1.7 s and 2.3 s twenty minutes apart), so the table says how fast
+    the machine was while it was measured; a figure that grows with it is the machine, one that grows
+    alone is the code."""
+    best = float("inf")
+    for _ in range(REFERENCE_ROUNDS):
+        started = time.process_time()
+        counts: dict[tuple[str, int], int] = {}
+        for i in range(200_000):
+            key = (f"host{i % 997}", i % 13)
+            counts[key] = counts.get(key, 0) + 1
+        "".join(sorted(f"{host}:{port}" for host, port in counts))
+        best = min(best, time.process_time() - started)
+    return best * 1000
+
+
 def _shown(value: float, unit: str) -> str:
     if unit == "modules":
         return f"{value:,.0f}"
@@ -251,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     names = args.names or list(FIGURES)
     compile_sources()
     print(f"machine: {machine()}", flush=True)
+    reference_before = reference_job_ms()
     results = {}
     started = time.perf_counter()
     for name in names:
@@ -259,8 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(table(results)))
     if args.markdown:
         print("\n".join(["", *markdown_table(results)]))
-    print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (on a shared machine, wall "
-          "times stretch with the load; the CPU seconds in the details do much less)")
+    print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (this machine's own processes)")
+    print(f"machine speed: the reference job took {reference_before:.0f} ms of CPU before the figures and "
+          f"{reference_job_ms():.0f} ms after (about 100 ms on a fast hour; wall and CPU times alike stretch with "
+          "it: bench/README.md)")
     print(f"({len(results)} figures in {time.perf_counter() - started:.0f} s; peak MB: the figure's own process, "
           "including making its test data, or the command it timed)")
     return 1 if any("failed" in r for r in results.values()) else 0
