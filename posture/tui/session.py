@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posture.assess import AssessmentRun, Published, create_starter_config, last_run, open_config, write_reports
 from posture.check import Secrets
@@ -19,7 +20,11 @@ from posture.errors import PostureError, UsageError
 from posture.models import Assessment
 from posture.registry import Registry
 from posture.store import Store
-from posture.tracking import AcceptedRisk, ActionState, action_changes, current_user, new_acceptance
+
+# The tracking forms' checks, imported when an action is tracked or a risk accepted: the first screen never
+# needs them (bench: tui-first-screen).
+if TYPE_CHECKING:
+    from posture.tracking import AcceptedRisk, ActionState
 
 __all__ = ["CONFIG_SUFFIXES", "CheckOutline", "Session", "create_starter_config", "find_configs"]
 
@@ -174,6 +179,8 @@ class Session:
 
     def action_state(self, action_id: str) -> ActionState:
         """What is recorded for an action, as this run's plan shows it."""
+        from posture.tracking import ActionState
+
         view = self.assessment.tracking if self.assessment is not None else None
         tracked = view.actions.get(action_id) if view is not None else None
         return tracked.state if tracked is not None else ActionState(action_id)
@@ -182,6 +189,7 @@ class Session:
         """Record the fields that differ from what the plan shows (each on its own, as the CLI writes them);
         returns their names. Raises UsageError for a bad value, PostureError when the history cannot be written."""
         from posture.store.tracking import update_action
+        from posture.tracking import action_changes, current_user
 
         history, config = self._tracking_store()
         shown = self.action_state(action_id)
@@ -197,6 +205,7 @@ class Session:
     def accept_finding(self, finding_id: str, *, reason: str, until: str, by: str) -> AcceptedRisk:
         """Accept a finding of this run until a date, checked as `posture accept` checks it."""
         from posture.store.tracking import accept_risk
+        from posture.tracking import new_acceptance
 
         history, config = self._tracking_store()
         assert self.assessment is not None

@@ -176,3 +176,21 @@ def test_start_up_pauses_the_collector_and_a_command_turns_it_back_on(tmp_path: 
     proc = command("import gc", "gc.disable()", "from posture.startup import pause_collector, resume_collector",
                    "pause_collector()", "resume_collector()", "print(gc.isenabled(), gc.get_freeze_count())")
     assert proc.stdout.split() == ["False", "0"]
+
+
+def test_the_tuis_first_screen_imports_no_run_plan_or_tracking_code(tmp_path: Path) -> None:
+    # What `posture tui CONFIG` needs before its first paint (the app, the config validated, each check's
+    # evidence described, the last run looked up): none of the run, the planner, the reports, the tracking
+    # forms or the later screens (issue 19: they load when first used).
+    db = str(tmp_path / "history.sqlite")
+    proc = command("import sys", "from pathlib import Path", "from posture.registry import default_registry",
+                   "from posture.tui.app import make_app",
+                   f"app = make_app(Path('sample_configs/demo.yaml'), default_registry(), db=Path({db!r}))",
+                   "app.session.load(Path('sample_configs/demo.yaml'))", "app.session.outline()",
+                   "print(' '.join(sorted(sys.modules)))")
+    imported = set(proc.stdout.split())
+    assert "posture.tui.screens.overview" in imported and "checks.training.options" in imported, proc.stderr
+    later = {"posture.runner", "posture.planner", "posture.tracking", "posture.store.tracking", "posture.results",
+             "posture.notify_rules", "markdown_it", "reports", "posture.tui.screens.run",
+             "posture.tui.screens.findings", "posture.tui.screens.plan", "checks.training.parse", "zxcvbn"}
+    assert not later & imported
