@@ -6,7 +6,7 @@ the keys it shows as they were; at the overview's start the footer was built thr
 
 It also composes nothing until the screen's first bindings update, which comes after the first frame: the
 first paint showed an empty footer, and building the keys then cost a second layout of the screen before
-it settled (~40 ms of the TUI's first screen). This one draws its keys with the first frame.
+it settled. This one draws its keys with the first frame.
 """
 
 from __future__ import annotations
