@@ -50,7 +50,7 @@ class ExportScreen(ModalScreen[list[Path] | None]):
             note = "The staff edition has no JSON: it would carry the evidence." if self.audience == "staff" else ""
             yield Static(note, id="export-note")
             yield Static(id="export-result")
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_write()

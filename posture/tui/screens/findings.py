@@ -57,7 +57,7 @@ class FindingsScreen(Screen[None]):
             yield Static(id="filter-summary")
             yield FindingsTable(id="table")
             yield FindingDetail(id="detail")
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(FindingsTable).start_search = self.action_search
@@ -156,7 +156,7 @@ class FindingDetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield FindingDetail(id="detail-dialog")
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         detail = self.query_one(FindingDetail)

@@ -110,7 +110,7 @@ class OverviewScreen(Screen[None]):
                     yield Input(placeholder="whose (e.g. front desk)", id="password-label")
                     yield Input(placeholder="password, then Enter", password=True, id="password-value")
                 yield Static(self._held(), id="passwords-held")
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         # Focusing the check list must not scroll the organization line off a short terminal.

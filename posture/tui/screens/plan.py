@@ -68,7 +68,7 @@ class PlanScreen(Screen[None]):
         for audience in EDITIONS:
             with VerticalScroll(id=f"plan-{audience}", classes="plan-scroll"):
                 yield Markdown(open_links=False)
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.show_actions()

@@ -49,7 +49,7 @@ class RunScreen(Screen[None]):
             yield Static(id="run-problems", classes="problems")
             yield Static(id="run-saved")
             yield Static(id="run-next")
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#check-lines", OptionList).highlighted = 0

@@ -56,7 +56,7 @@ class StartScreen(Screen[None]):
             yield Label("Open a config by path, anywhere (Enter); a new file name writes the starter there:",
                         classes="section-title")
             yield Input(placeholder="e.g. ~/clients/acme/posture.yaml", id="new-path")
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.action_rescan()

@@ -101,7 +101,7 @@ class TrackActionScreen(_Form):
             yield self.field("Note:", "track-note")
             yield Input(state.note, placeholder="e.g. firewall change booked for Friday", id="track-note", compact=True)
             yield Static(classes="form-error")
-        yield Footer(compact=True)
+        yield Footer()
 
     def store(self) -> str:
         status = self.query_one("#track-status", Select).value
@@ -133,7 +133,7 @@ class AcceptRiskScreen(_Form):
             yield self.field("Until (YYYY-MM-DD, required):", "accept-until")
             yield Input(placeholder="the day the acceptance ends", id="accept-until", compact=True)
             yield Static(classes="form-error")
-        yield Footer(compact=True)
+        yield Footer()
 
     def store(self) -> str:
         risk = self.session.accept_finding(self.finding.id, reason=self.value("accept-reason"),

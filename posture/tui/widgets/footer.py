@@ -1,57 +1,179 @@
-"""Textual's footer, rebuilt only when the keys it shows change.
+"""The screen's keys on one line: one widget, drawn like Textual's compact Footer.
 
-Textual's Footer recomposes (a FooterKey widget per key, each styled three times over) whenever the
-screen's bindings are updated: on mount, on every focus move, on every binding check. Most of those leave
-the keys it shows as they were; at the overview's start the footer was built three times for one frame.
-
-It also composes nothing until the screen's first bindings update, which comes after the first frame: the
-first paint showed an empty footer, and building the keys then cost a second layout of the screen before
-it settled. This one draws its keys with the first frame.
+Textual's Footer is a scrolling container with a widget per key (FooterKey), each styled three times over
+and laid out on its own; it recomposed them on every bindings update (each focus move) and composed none
+until the screen's first update, after the first frame. On the overview its keys cost 122 million of the
+first screen's 2,120 million instructions (valgrind), and every screen pushed later built its own. This
+footer draws the same keys in the same cells and styles (a test compares them with Textual's, segment by
+segment) as one line of text, and repaints only when the keys it shows change. Clicking a key presses it
+and a disabled key rings the bell, as with Textual's. Not drawn: binding groups and tooltips, which no
+posture binding has.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections import defaultdict
+from typing import Any, ClassVar, NamedTuple
 
-from textual.app import ComposeResult
+from rich.style import Style
+from rich.text import Text
+from textual import events
 from textual.screen import Screen
-from textual.widgets import Footer as TextualFooter
+from textual.strip import Strip
+from textual.widget import Widget
 
-Shown = tuple[tuple[Any, ...], ...]
+
+class Key(NamedTuple):
+    """One key as the footer draws it (the first binding of each action)."""
+
+    key: str
+    display: str
+    description: str
+    enabled: bool
 
 
-class Footer(TextualFooter):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._composed_for: Shown | None = None
+Shown = tuple[tuple[Key, ...], Key | None]  # the keys on the left, and the command palette's on the right
 
-    def compose(self) -> ComposeResult:
-        # Textual's compose waits for this flag, set by the first bindings update; the screen's bindings are
-        # already known when the footer is composed inside it.
-        self._bindings_ready = True
-        self._composed_for = self.shown_keys(self.screen)
-        yield from super().compose()
+
+class Footer(Widget, can_focus=False):
+    ALLOW_SELECT = False
+    # The styles of Textual's FooterKey (compact) and its command-palette key, as component classes.
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "footer--key", "footer--description", "footer--hover", "footer--palette-border",
+    }
+    DEFAULT_CSS = """
+    Footer {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        & > .footer--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        & > .footer--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        & > .footer--hover {
+            color: $footer-key-foreground;
+            background: $block-hover-background;
+        }
+        & > .footer--palette-border {
+            color: $foreground 20%;
+        }
+    }
+    """
+
+    def __init__(self, *, show_command_palette: bool = True, id: str | None = None) -> None:
+        """Textual's compact layout, the one every posture screen used."""
+        super().__init__(id=id)
+        self.show_command_palette = show_command_palette
+        self._shown: Shown | None = None
+        self._spans: list[tuple[int, int, Key]] = []  # each key's cells, from the last render
+        self._hover: str | None = None
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
-        # Textual recomposes only under these conditions (widgets/_footer.py); a skipped call must not
-        # count as a composed state, so they are tested here before the keys are compared.
-        will_compose = screen.app.app_focus and self.is_attached and screen is self.screen
-        if will_compose:
-            shown = self.shown_keys(screen)
-            if shown == self._composed_for:
-                return
-            self._composed_for = shown
-        super().bindings_changed(screen)
+        # As Textual's footer: not while the terminal has lost the focus (the keys would flicker away).
+        if not screen.app.app_focus or screen is not self.screen:
+            return
+        shown = self.shown_keys(screen)
+        if shown != self._shown:
+            self._shown = shown
+            self.refresh()
 
     def shown_keys(self, screen: Screen[Any]) -> Shown:
-        """Everything the footer draws from: each shown binding's key, label, action, group and whether it is
-        enabled (a disabled key is drawn dim) and its tooltip, plus the command palette's binding (its key is
-        drawn from a hidden binding). Hidden bindings are left out: focusing a list adds a dozen (up, down,
-        page keys) that change nothing drawn."""
-        palette = screen.app.COMMAND_PALETTE_BINDING
-        return tuple(
-            (key, binding.key_display, binding.description, binding.action, binding.group, binding.show, enabled,
-             tooltip)
-            for key, (_node, binding, enabled, tooltip) in screen.active_bindings.items()
-            if binding.show or key == palette
-        )
+        """What the footer draws from the screen's active bindings: for each action with a shown binding, its
+        first key, label and whether it is enabled (a disabled key is drawn dim); and the command palette's
+        key, drawn from its hidden binding."""
+        by_action: defaultdict[str, list[Key]] = defaultdict(list)
+        palette: Key | None = None
+        app = screen.app
+        for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items():
+            if binding.show:
+                by_action[binding.action].append(Key(key, app.get_key_display(binding), binding.description, enabled))
+            if key == app.COMMAND_PALETTE_BINDING and self.show_command_palette and app.ENABLE_COMMAND_PALETTE:
+                palette = Key(key, app.get_key_display(binding), binding.description, enabled)
+        return tuple(keys[0] for keys in by_action.values()), palette
+
+    def keys_drawn(self) -> list[Key]:
+        """The keys as drawn, left to right (the palette's last)."""
+        return [key for _, _, key in self._spans]
+
+    def render_line(self, y: int) -> Strip:
+        """The one line, its segments as drawn (render() would lay the footer's colour over the margins, which
+        Textual's footer leaves to the background alone)."""
+        line = self._line()
+        blank = Style(bgcolor=self.rich_style.bgcolor)
+        return Strip(line.render(self.app.console)).crop_extend(0, self.size.width, blank)
+
+    def _line(self) -> Text:
+        if self._shown is None:
+            self._shown = self.shown_keys(self.screen)
+        keys, palette = self._shown
+        key_style = self.get_component_rich_style("footer--key")
+        description_style = self.get_component_rich_style("footer--description")
+        hover_style = self.get_component_rich_style("footer--hover")
+        blank = Style(bgcolor=self.rich_style.bgcolor)  # margins and padding: the background alone, as Textual's
+        line = Text(no_wrap=True, overflow="crop", end="")
+        spans: list[tuple[int, int, Key]] = []
+
+        def draw(key: Key) -> None:
+            start = len(line)
+            part = Text.assemble((key.display, key_style), (f" {key.description}" if key.description else "",
+                                                            description_style))
+            if key.key == self._hover:
+                part.stylize(hover_style)
+            if not key.enabled:
+                part.stylize(Style(dim=True))
+            line.append_text(part)
+            spans.append((start, len(line), key))
+
+        for key in keys:
+            draw(key)
+            line.append(" ", blank)  # the margin after each key
+        if palette is not None:
+            # Docked right, over whatever keys do not fit (as Textual's): a thin border, the key, one cell of
+            # padding.
+            room = self.size.width - (1 + len(palette.display) + (len(palette.description) + 1
+                                                                  if palette.description else 0) + 1)
+            if room >= 0:
+                line.truncate(room, overflow="crop")
+                line.append(" " * (room - len(line)), blank)
+                spans = [(start, min(end, room), key) for start, end, key in spans if start < room]
+                line.append("▏", self.get_component_rich_style("footer--palette-border"))
+                draw(palette)
+                line.append(" ", blank)
+        self._spans = spans
+        return line
+
+    def _key_at(self, x: int) -> Key | None:
+        return next((key for start, end, key in self._spans if start <= x < end), None)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        key = self._key_at(event.x)
+        hover = key.key if key is not None else None
+        if hover != self._hover:
+            self._hover = hover
+            self.refresh()
+
+    def on_leave(self, event: events.Leave) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        key = self._key_at(event.x)
+        if key is None:
+            return
+        if key.enabled:
+            self.app.simulate_key(key.key)
+        else:
+            self.app.bell()
