@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, ClassVar, NamedTuple
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -126,7 +127,7 @@ class Footer(Widget, can_focus=False):
         spans: list[tuple[int, int, Key]] = []
 
         def draw(key: Key) -> None:
-            start = len(line)
+            start = line.cell_len
             part = Text.assemble((key.display, key_style), (f" {key.description}" if key.description else "",
                                                             description_style))
             if key.key == self._hover:
@@ -134,7 +135,7 @@ class Footer(Widget, can_focus=False):
             if not key.enabled:
                 part.stylize(Style(dim=True))
             line.append_text(part)
-            spans.append((start, len(line), key))
+            spans.append((start, line.cell_len, key))
 
         for key in keys:
             draw(key)
@@ -142,11 +143,11 @@ class Footer(Widget, can_focus=False):
         if palette is not None:
             # Docked right, over whatever keys do not fit (as Textual's): a thin border, the key, one cell of
             # padding.
-            room = self.size.width - (1 + len(palette.display) + (len(palette.description) + 1
-                                                                  if palette.description else 0) + 1)
+            drawn = palette.display + (f" {palette.description}" if palette.description else "")
+            room = self.size.width - (1 + cell_len(drawn) + 1)
             if room >= 0:
                 line.truncate(room, overflow="crop")
-                line.append(" " * (room - len(line)), blank)
+                line.append(" " * (room - line.cell_len), blank)
                 spans = [(start, min(end, room), key) for start, end, key in spans if start < room]
                 line.append("▏", self.get_component_rich_style("footer--palette-border"))
                 draw(palette)
