@@ -32,6 +32,11 @@ class Key(NamedTuple):
     description: str
     enabled: bool
 
+    @property
+    def label(self) -> str:
+        """What follows the key: a space and the description, or nothing."""
+        return f" {self.description}" if self.description else ""
+
 
 Shown = tuple[tuple[Key, ...], Key | None]  # the keys on the left, and the command palette's on the right
 
@@ -67,10 +72,9 @@ class Footer(Widget, can_focus=False):
     }
     """
 
-    def __init__(self, *, show_command_palette: bool = True, id: str | None = None) -> None:
-        """Textual's compact layout, the one every posture screen used."""
-        super().__init__(id=id)
-        self.show_command_palette = show_command_palette
+    def __init__(self) -> None:
+        """Textual's compact layout, with the command palette's key: what every posture screen used."""
+        super().__init__()
         self._shown: Shown | None = None
         self._spans: list[tuple[int, int, Key]] = []  # each key's cells, from the last render
         self._hover: str | None = None
@@ -100,7 +104,7 @@ class Footer(Widget, can_focus=False):
         for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items():
             if binding.show:
                 by_action[binding.action].append(Key(key, app.get_key_display(binding), binding.description, enabled))
-            if key == app.COMMAND_PALETTE_BINDING and self.show_command_palette and app.ENABLE_COMMAND_PALETTE:
+            if key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
                 palette = Key(key, app.get_key_display(binding), binding.description, enabled)
         return tuple(keys[0] for keys in by_action.values()), palette
 
@@ -111,25 +115,23 @@ class Footer(Widget, can_focus=False):
     def render_line(self, y: int) -> Strip:
         """The one line, its segments as drawn (render() would lay the footer's colour over the margins, which
         Textual's footer leaves to the background alone)."""
-        line = self._line()
-        blank = Style(bgcolor=self.rich_style.bgcolor)
+        blank = Style(bgcolor=self.rich_style.bgcolor)  # margins and padding: the background alone, as Textual's
+        line = self._line(blank)
         return Strip(line.render(self.app.console)).crop_extend(0, self.size.width, blank)
 
-    def _line(self) -> Text:
+    def _line(self, blank: Style) -> Text:
         if self._shown is None:
             self._shown = self.shown_keys(self.screen)
         keys, palette = self._shown
         key_style = self.get_component_rich_style("footer--key")
         description_style = self.get_component_rich_style("footer--description")
         hover_style = self.get_component_rich_style("footer--hover")
-        blank = Style(bgcolor=self.rich_style.bgcolor)  # margins and padding: the background alone, as Textual's
         line = Text(no_wrap=True, overflow="crop", end="")
         spans: list[tuple[int, int, Key]] = []
 
         def draw(key: Key) -> None:
             start = line.cell_len
-            part = Text.assemble((key.display, key_style), (f" {key.description}" if key.description else "",
-                                                            description_style))
+            part = Text.assemble((key.display, key_style), (key.label, description_style))
             if key.key == self._hover:
                 part.stylize(hover_style)
             if not key.enabled:
@@ -143,8 +145,7 @@ class Footer(Widget, can_focus=False):
         if palette is not None:
             # Docked right, over whatever keys do not fit (as Textual's): a thin border, the key, one cell of
             # padding.
-            drawn = palette.display + (f" {palette.description}" if palette.description else "")
-            room = self.size.width - (1 + cell_len(drawn) + 1)
+            room = self.size.width - (1 + cell_len(palette.display + palette.label) + 1)
             if room >= 0:
                 line.truncate(room, overflow="crop")
                 line.append(" " * (room - line.cell_len), blank)
