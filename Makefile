@@ -1,5 +1,6 @@
 # `make demo` and `make test` do all the set-up on a fresh machine.
-PYTHON ?= python3
+# The distribution's optimised Python when there is one (scripts/pick-python says why).
+PYTHON ?= $(shell scripts/pick-python)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -7,6 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: demo test lint unit bench fuzz system-tools clean
 
 $(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "make: set PYTHON to a Python 3.11 or newer" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
