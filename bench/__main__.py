@@ -166,7 +166,19 @@ def machine() -> str:
     nmap = subprocess.run(["nmap", "--version"], capture_output=True, text=True, check=False).stdout.split("\n")[0]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"{cpu}, {os.cpu_count()} cores, {pages / 2**30:.0f} GiB RAM; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}; {nmap or 'nmap not found'}; load average {load}")
+            f"Python {platform.python_version()} ({interpreter()}); {nmap or 'nmap not found'}; load average {load}")
+
+
+def interpreter() -> str:
+    """Which build of Python runs the figures: its path, and whether the interpreter is linked to a shared
+    libpython (this machine's pyenv build, about a third slower on posture's pure-Python work than the
+    distribution's static one, which `make` now picks: scripts/pick-python)."""
+    path = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return path
+    return f"{path}, libpython {'shared' if re.search(r'/libpython3[^/]*[.]so', maps) else 'static'}"
 
 
 REFERENCE_ROUNDS = 9
