@@ -295,8 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(["", *markdown_table(results)]))
     print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (this machine's own processes)")
     print(f"machine speed: the reference job took {reference_before:.0f} ms of CPU before the figures and "
-          f"{reference_job_ms():.0f} ms after (about 100 ms on a fast hour; wall and CPU times alike stretch with "
-          "it: bench/README.md)")
+          f"{reference_job_ms():.0f} ms after (55-65 ms on a fast hour under Debian's Python, ~95 ms under pyenv's; "
+          "wall and CPU times alike stretch with it: bench/README.md)")
     print(f"({len(results)} figures in {time.perf_counter() - started:.0f} s; peak MB: the figure's own process, "
           "including making its test data, or the command it timed)")
     return 1 if any("failed" in r for r in results.values()) else 0
