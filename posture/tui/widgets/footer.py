@@ -12,7 +12,6 @@ posture binding has.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any, ClassVar, NamedTuple
 
 from rich.cells import cell_len
@@ -98,15 +97,15 @@ class Footer(Widget, can_focus=False):
         """What the footer draws from the screen's active bindings: for each action with a shown binding, its
         first key, label and whether it is enabled (a disabled key is drawn dim); and the command palette's
         key, drawn from its hidden binding."""
-        by_action: defaultdict[str, list[Key]] = defaultdict(list)
+        first: dict[str, Key] = {}  # action -> its first shown key
         palette: Key | None = None
         app = screen.app
         for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items():
-            if binding.show:
-                by_action[binding.action].append(Key(key, app.get_key_display(binding), binding.description, enabled))
+            if binding.show and binding.action not in first:
+                first[binding.action] = Key(key, app.get_key_display(binding), binding.description, enabled)
             if key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
                 palette = Key(key, app.get_key_display(binding), binding.description, enabled)
-        return tuple(keys[0] for keys in by_action.values()), palette
+        return tuple(first.values()), palette
 
     def keys_drawn(self) -> list[Key]:
         """The keys as drawn, left to right (the palette's last)."""
