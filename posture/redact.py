@@ -77,23 +77,15 @@ def _mask_secret(match: re.Match[str]) -> str:
     return f"{match.group('head')}{MASK}{tail}"
 
 
-# Each form needs a mark that a C-speed scan finds: most text (and every HTML attribute, `="`) has none, and
-# the patterns themselves cost a regex attempt at every position. redact_forms and redact_tree's `_flags`
-# both ask these: a new form's mark goes here.
-def _at_marked(text: str) -> bool:
-    return "@" in text
-
-
-def _param_marked(text: str) -> bool:
-    return "=" in text and _PARAM_VALUE.search(text) is not None
-
-
 def redact_forms(text: str) -> str:
     """`text` with the secret part of every credential-bearing location masked."""
-    if _at_marked(text):
+    # Each form needs a mark that a C-speed scan finds: most text (and every HTML attribute, `="`) has none,
+    # and the patterns themselves cost a regex attempt at every position. `_flags` asks the same questions
+    # for redact_tree: a new form's mark goes in both.
+    if "@" in text:
         for pattern in _AT_FORMS:
             text = pattern.sub(_mask_secret, text)
-    if _param_marked(text):
+    if "=" in text and _PARAM_VALUE.search(text):
         text = _PARAM.sub(_mask_secret, text)
     return text
 
@@ -190,7 +182,8 @@ def redact_tree(obj: T) -> T:
 def _flags(text: str, known: Any) -> bool:
     """Whether `redact` could change `text` (or a "\0"-joined run of strings): it holds a form's mark or a
     remembered secret."""
-    return _at_marked(text) or _param_marked(text) or (known is not None and known(text) is not None)
+    return ("@" in text or ("=" in text and _PARAM_VALUE.search(text) is not None)
+            or (known is not None and known(text) is not None))
 
 
 # Per dataclass type: its init fields' names and one C-level getter for all of them.
